@@ -1,0 +1,1 @@
+"""Composition roots: the CLI, ingestion service and the GraphQL HTTP API."""
