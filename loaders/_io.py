@@ -13,22 +13,16 @@ GZIP_MAGIC = b"\x1f\x8b"
 def open_binary(path: str | Path) -> BinaryIO:
     """Open a file for reading bytes, gunzipping when it starts with the gzip magic."""
     raw = open(path, "rb")  # noqa: SIM115 - handed to the caller
-    try:
-        head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
-    except OSError:
-        head = b""
-    if head == GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
-    return raw
+    if raw.peek(2)[:2] != GZIP_MAGIC:
+        return raw
+    raw.close()
+    return gzip.open(path, "rb")  # type: ignore[return-value]  # owns (and closes) its file
 
 
 def read_head(path: str | Path, size: int = 4096) -> bytes:
-    """The first ``size`` decompressed bytes (fewer for short or broken gzip files)."""
+    """The first ``size`` decompressed bytes; a corrupt gzip raises OSError/EOFError."""
     with open_binary(path) as fh:
-        try:
-            return fh.read(size)
-        except (OSError, EOFError, gzip.BadGzipFile):
-            return b""
+        return fh.read(size)
 
 
 def looks_binary(head: bytes) -> bool:

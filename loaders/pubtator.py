@@ -81,7 +81,9 @@ def _curie(raw: str, etype: EntityType | None) -> str | None:
 def _variant_parts(raw: str) -> list[str]:
     # tmVar keys contain '|' themselves ("c|SUB|C|123|T"); PubTator3 packs several
     # descriptors with ';' ("tmVar:p|SUB|V|600|E;HGVS:p.V600E;RS#:113488022").
-    parts = [p.strip() for p in raw.split(";")] if ";" in raw else [p.strip() for p in raw.split(",")]
+    parts = (
+        [p.strip() for p in raw.split(";")] if ";" in raw else [p.strip() for p in raw.split(",")]
+    )
     keep = [p for p in parts if p.startswith(("tmVar:", "RS#:")) or _RS.match(p)]
     return keep or parts[:1]
 
@@ -151,7 +153,9 @@ def _parse_block(
         header = _HEADER.match(line)
         if header:
             if header.group(1) != pmid:
-                return MalformedRecordError(source, record, f"line {number}: PMID {header.group(1)} inside block of {pmid}")
+                return MalformedRecordError(
+                    source, record, f"line {number}: PMID {header.group(1)} inside block of {pmid}"
+                )
             if header.group(2) == "t":
                 title = header.group(3)
             else:
@@ -159,7 +163,9 @@ def _parse_block(
             continue
         fields = line.split("\t")
         if fields[0].strip() != pmid or len(fields) < 4:
-            return MalformedRecordError(source, record, f"line {number}: not a PubTator line: {line[:80]!r}")
+            return MalformedRecordError(
+                source, record, f"line {number}: not a PubTator line: {line[:80]!r}"
+            )
         if fields[1].strip().isdigit() and fields[2].strip().isdigit():
             raw_mentions.append((number, fields))
         else:
@@ -179,7 +185,7 @@ def _parse_block(
     skipped: Counter[str] = Counter()
     invalid = 0
     raw_to_curie: dict[str, str] = {}
-    for number, fields in raw_mentions:
+    for _number, fields in raw_mentions:
         start, end = int(fields[1]), int(fields[2])
         label = fields[4].strip() if len(fields) > 4 else ""
         etype = TYPE_MAP.get(label)
@@ -192,21 +198,27 @@ def _parse_block(
             continue
         id_field = fields[5] if len(fields) > 5 else ""
         ids = parse_ids(id_field, etype)
-        raw_parts = _variant_parts(id_field) if etype is EntityType.VARIANT else _SPLIT.split(id_field)
+        raw_parts = (
+            _variant_parts(id_field) if etype is EntityType.VARIANT else _SPLIT.split(id_field)
+        )
         for raw_part in raw_parts:
             curie = _curie(raw_part, etype)
             if curie:
                 raw_to_curie.setdefault(raw_part.strip(), curie)
         if ids:  # a composite arg ("D1|D2") becomes "MESH:D1|MESH:D2"
             raw_to_curie.setdefault(id_field.strip(), "|".join(ids))
-        mentions.append(Mention(start, end, text[start:end], etype, label=label, ids=ids, extractor="gold"))
+        mentions.append(
+            Mention(start, end, text[start:end], etype, label=label, ids=ids, extractor="gold")
+        )
 
     relations: list[GoldRelation] = []
     for fields in raw_relations:
         rtype, arg1, arg2 = fields[1].strip(), fields[2].strip(), fields[3].strip()
         novel = fields[4].strip() if len(fields) > 4 and fields[4].strip() else None
         relations.append(
-            GoldRelation(rtype, _relation_arg(arg1, raw_to_curie), _relation_arg(arg2, raw_to_curie), novel)
+            GoldRelation(
+                rtype, _relation_arg(arg1, raw_to_curie), _relation_arg(arg2, raw_to_curie), novel
+            )
         )
 
     metadata = {"pmid": pmid}

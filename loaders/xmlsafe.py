@@ -23,7 +23,7 @@ from pathlib import Path
 from lxml import etree
 
 from kg.errors import LoaderError, MalformedRecordError, UnsafeXMLError
-from loaders._io import looks_binary, open_binary
+from loaders._io import looks_binary, open_binary, read_head
 
 # How far we look for the DOCTYPE: it must come before the root element, and a prolog
 # bigger than this is not something we need to accept.
@@ -32,6 +32,7 @@ PROLOG_LIMIT = 1 << 20
 _DOCTYPE = re.compile(rb"<!DOCTYPE\b", re.IGNORECASE)
 _COMMENT_OR_PI = re.compile(rb"<!--.*?-->|<\?.*?\?>", re.DOTALL)
 _ROOT_START = re.compile(rb"<[A-Za-z_:]")
+_POSITION_SUFFIX = re.compile(r",? line \d+, column \d+\s*$")
 
 
 def localname(el: etree._Element) -> str:
@@ -56,7 +57,11 @@ def _read_prolog(path: str | Path) -> bytes:
                 return stripped[: root.start()]
             if doctype and b"]>" in stripped[doctype.start() :]:
                 return stripped
-            if doctype and b"[" not in stripped[doctype.start() :] and b">" in stripped[doctype.start() :]:
+            if (
+                doctype
+                and b"[" not in stripped[doctype.start() :]
+                and b">" in stripped[doctype.start() :]
+            ):
                 return stripped
         return buf
 
@@ -70,7 +75,7 @@ def check_prolog(path: str | Path, source: str) -> None:
     doctype = prolog[match.start() :]
     if b"[" not in doctype.split(b">", 1)[0] and b"<!ENTITY" not in doctype:
         return  # external DTD reference only: allowed, never loaded
-    subset = doctype[doctype.find(b"[") :]
+    subset = doctype[max(doctype.find(b"["), 0) :]
     if re.search(rb"<!ENTITY\b", subset, re.IGNORECASE):
         kind = "external entity" if re.search(rb"\b(SYSTEM|PUBLIC)\b", subset) else "entity"
         raise UnsafeXMLError(source, None, f"DOCTYPE declares an {kind}; refusing to parse")
@@ -92,7 +97,7 @@ def iter_records(
     consumer resumes: take what you need before asking for the next one."""
     source = str(path)
     try:
-        head = _read_head(path)
+        head = read_head(path)
     except (OSError, EOFError, zlib.error) as exc:
         yield MalformedRecordError(source, None, f"cannot read: {exc}")
         return
@@ -113,6 +118,7 @@ def iter_records(
 
     wanted = set(tags)
     depth = -1
+    record_depth: int | None = None  # depth of the record being built, if any
     count = 0
     last_id: str | None = None
     checked_dtd = False
@@ -135,19 +141,21 @@ def iter_records(
                     checked_dtd = True
                     dtd = el.getroottree().docinfo.internalDTD
                     if dtd is not None and any(True for _ in dtd.iterentities()):
-                        yield UnsafeXMLError(source, None, "DOCTYPE declares entities; refusing to parse")
+                        yield UnsafeXMLError(
+                            source, None, "DOCTYPE declares entities; refusing to parse"
+                        )
                         return
+                if record_depth is None and depth <= max_depth and localname(el) in wanted:
+                    record_depth = depth
                 continue
-            if isinstance(el, etree._Entity):  # pragma: no cover - refused above
-                yield UnsafeXMLError(source, last_id, "entity reference in content")
-                return
-            if depth <= max_depth and localname(el) in wanted:
+            if depth == record_depth:
+                record_depth = None
                 count += 1
                 if record_id is not None:
                     last_id = record_id(el) or last_id
                 yield el
-            if depth <= max(max_depth, 1) and depth > 0:
-                # free what we have handed over (and anything unwanted at record level)
+            if record_depth is None and depth > 0:
+                # outside any record: free what was handed over and what nobody wants
                 el.clear(keep_tail=False)
                 parent = el.getparent()
                 if parent is not None:
@@ -155,20 +163,18 @@ def iter_records(
                         del parent[0]
             depth -= 1
     except etree.XMLSyntaxError as exc:
-        line, column = (exc.position if exc.position else (exc.lineno, 0))
+        # the error belongs to no record we could name: say where it is and what came before
+        line, column = exc.position if exc.position else (exc.lineno, 0)
         after = f" after record {last_id}" if last_id else f" after {count} record(s)"
-        msg = exc.msg if hasattr(exc, "msg") and exc.msg else str(exc)
-        yield MalformedRecordError(source, last_id, f"XML error at line {line}, column {column}{after}: {msg}")
+        msg = _POSITION_SUFFIX.sub("", getattr(exc, "msg", None) or str(exc))
+        yield MalformedRecordError(
+            source, None, f"XML error at line {line}, column {column}{after}: {msg}"
+        )
     except (OSError, EOFError, zlib.error) as exc:  # truncated gzip stream
         after = f" after record {last_id}" if last_id else f" after {count} record(s)"
-        yield MalformedRecordError(source, last_id, f"cannot read{after}: {exc}")
+        yield MalformedRecordError(source, None, f"cannot read{after}: {exc}")
     finally:
         fh.close()
-
-
-def _read_head(path: str | Path, size: int = 4096) -> bytes:
-    with open_binary(path) as fh:
-        return fh.read(size)
 
 
 def text_of(el: etree._Element | None) -> str:

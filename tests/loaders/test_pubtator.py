@@ -45,7 +45,10 @@ def test_bc5cdr_ids_and_cid_relations() -> None:
     assert first.id == "PMID:227508"
     naloxone = first.mentions[0]
     assert (naloxone.text, naloxone.type, naloxone.label, naloxone.ids) == (
-        "Naloxone", EntityType.DRUG, "Chemical", ("MESH:D009270",)
+        "Naloxone",
+        EntityType.DRUG,
+        "Chemical",
+        ("MESH:D009270",),
     )
     nalozone = next(m for m in first.mentions if m.text == "nalozone")
     assert nalozone.ids == ()  # '-1' in the corpus
@@ -66,11 +69,18 @@ def test_biored_types_skips_and_novelty() -> None:
     assert "OrganismTaxon:" in first.metadata["skipped_types"]
     assert "CellLine:" in docs[-1].metadata["skipped_types"]
     assert not any(m.label in ("OrganismTaxon", "CellLine") for d in docs for m in d.mentions)
-    variant_ids = {i for d in docs for m in d.mentions if m.type is EntityType.VARIANT for i in m.ids}
+    variant_ids = {
+        i for d in docs for m in d.mentions if m.type is EntityType.VARIANT for i in m.ids
+    }
     assert "dbSNP:rs74805019" in variant_ids
     assert any(i.startswith("tmVar:") and "|" in i for i in variant_ids)
     rel = first.relations[0]
-    assert (rel.type, rel.arg1, rel.arg2, rel.novel) == ("Association", "NCBIGene:3175", "MESH:D003924", "No")
+    assert (rel.type, rel.arg1, rel.arg2, rel.novel) == (
+        "Association",
+        "NCBIGene:3175",
+        "MESH:D003924",
+        "No",
+    )
     for doc in docs:
         ids = {i for m in doc.mentions for i in m.ids}
         for r in doc.relations:
@@ -111,7 +121,11 @@ def test_bad_blocks_do_not_stop_the_file(tmp_path: Path) -> None:
     path.write_bytes(b"\n\n".join([blocks[0], bad_encoding, empty, garbage, blocks[1]]) + b"\n")
     docs, errors = _load(path)
     assert [d.id for d in docs] == ["PMID:227508", "PMID:354896"]
-    assert [type(e) for e in errors] == [MalformedRecordError, EmptyDocumentError, MalformedRecordError]
+    assert [type(e) for e in errors] == [
+        MalformedRecordError,
+        EmptyDocumentError,
+        MalformedRecordError,
+    ]
     assert [e.record for e in errors] == ["PMID:999", "PMID:998", "PMID:997"]
     assert all(e.source == str(path) for e in errors)
     assert "UTF-8" in errors[0].problem
