@@ -17,6 +17,7 @@ is handed to Java through the environment, not the command line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -122,10 +123,8 @@ def _read_state(data: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     state = {"pid": pid}
-    try:
+    with contextlib.suppress(OSError, ValueError):
         state.update(json.loads(state_file.read_text()))
-    except (OSError, ValueError):
-        pass
     state["pid"] = pid
     return state
 
@@ -197,8 +196,30 @@ def _java_env(password: str) -> dict[str, str]:
     return env
 
 
-def wait_ready(uri: str, password: str, timeout: float, pid: int | None = None, log_file: Path | None = None) -> float:
-    """Poll the driver's verify_connectivity until it answers; seconds waited."""
+def _log_says_ready(log_file: Path | None, offset: int) -> bool:
+    if log_file is None:
+        return True
+    try:
+        with open(log_file, "rb") as fh:
+            fh.seek(offset)
+            return b"\nREADY " in b"\n" + fh.read()
+    except OSError:
+        return False
+
+
+def wait_ready(
+    uri: str,
+    password: str,
+    timeout: float,
+    pid: int | None = None,
+    log_file: Path | None = None,
+    log_offset: int = 0,
+) -> float:
+    """Poll the driver's verify_connectivity until it answers; seconds waited.
+
+    When ``log_file`` is given (a process this script just launched), readiness also needs
+    the launcher's READY line past ``log_offset``: Bolt opens before the password is set.
+    """
     from neo4j import GraphDatabase
     from neo4j.exceptions import AuthError
 
@@ -206,17 +227,23 @@ def wait_ready(uri: str, password: str, timeout: float, pid: int | None = None, 
     last: Exception | None = None
     while time.monotonic() - t0 < timeout:
         if pid is not None and not _is_ours(pid):
-            tail = log_file.read_text(errors="replace")[-4000:] if log_file and log_file.exists() else ""
+            tail = (
+                log_file.read_text(errors="replace")[-4000:]
+                if log_file and log_file.exists()
+                else ""
+            )
             raise LauncherError(f"Neo4j exited during start-up:\n{tail}")
         try:
-            with GraphDatabase.driver(uri, auth=("neo4j", password), connection_timeout=2) as d:
-                d.verify_connectivity()
-            return time.monotonic() - t0
+            # Bolt may answer before the launcher has finished (set the password): wait for both.
+            if _log_says_ready(log_file, log_offset):
+                with GraphDatabase.driver(uri, auth=("neo4j", password), connection_timeout=2) as d:
+                    d.verify_connectivity()
+                return time.monotonic() - t0
         except AuthError as exc:
             raise LauncherError(f"Neo4j at {uri} refused the password: {exc}") from exc
         except Exception as exc:  # not up yet: connection refused, service unavailable...
             last = exc
-            time.sleep(0.5)
+        time.sleep(0.5)
     raise LauncherError(f"Neo4j at {uri} not ready after {timeout:.0f}s (last error: {last})")
 
 
@@ -232,19 +259,15 @@ def _stop_pid(pid: int, timeout: float) -> bool:
         _reap(pid)
         time.sleep(0.2)
     log(f"pid {pid} ignored SIGTERM for {timeout:.0f}s; killing it")
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     return False
 
 
 def _reap(pid: int) -> None:
     """Collect our own child so it does not linger as a zombie that looks alive."""
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 # -- commands -------------------------------------------------------------------
@@ -271,6 +294,7 @@ def start(args: argparse.Namespace) -> int:
     pid_file, state_file, log_file = _paths(data)
     t0 = time.monotonic()
     with open(log_file, "ab") as out:
+        offset = out.tell()
         proc = subprocess.Popen(
             java_command(args, data),
             stdin=subprocess.DEVNULL,
@@ -281,10 +305,18 @@ def start(args: argparse.Namespace) -> int:
         )
     pid_file.write_text(f"{proc.pid}\n")
     state_file.write_text(
-        json.dumps({"pid": proc.pid, "host": args.host, "port": args.port, "uri": uri, "started_at": time.time()})
+        json.dumps(
+            {
+                "pid": proc.pid,
+                "host": args.host,
+                "port": args.port,
+                "uri": uri,
+                "started_at": time.time(),
+            }
+        )
     )
     try:
-        wait_ready(uri, args.password, args.timeout, proc.pid, log_file)
+        wait_ready(uri, args.password, args.timeout, proc.pid, log_file, offset)
     except BaseException:
         _stop_pid(proc.pid, 30)
         _clear_state(data)
@@ -303,7 +335,10 @@ def stop(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     clean = _stop_pid(state["pid"], args.timeout)
     _clear_state(data)
-    log(f"stopped pid {state['pid']} in {time.monotonic() - t0:.1f}s" + ("" if clean else " (killed)"))
+    log(
+        f"stopped pid {state['pid']} in {time.monotonic() - t0:.1f}s"
+        + ("" if clean else " (killed)")
+    )
     return 0
 
 
@@ -327,7 +362,9 @@ def run(args: argparse.Namespace) -> int:
     """Foreground: Java replaces this process, so ^C / SIGTERM reach its shutdown hook."""
     data = Path(args.data).resolve()
     if _running(data) is not None:
-        raise LauncherError(f"a Neo4j for {data} is already running in the background; stop it first")
+        raise LauncherError(
+            f"a Neo4j for {data} is already running in the background; stop it first"
+        )
     build()
     data.mkdir(parents=True, exist_ok=True)
     cmd = java_command(args, data)

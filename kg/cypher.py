@@ -1,0 +1,292 @@
+"""Every Cypher statement medkg runs, in one place.
+
+All values travel as parameters (``$rows``, ``$ids`` ...), never spliced into the text.
+The only text that varies is a relationship type or label, and it always comes from
+our own enums (``Predicate``, ``EntityType``), so each variant is built once, here.
+
+Graph layout (Neo4j 5):
+
+* ``(:Entity:<Type> {id, type, name, synonyms, xrefs, names})``; ``names`` holds the
+  normalised name, synonyms and case-folded id that ``find_entities`` searches.
+* A statement is a relationship ``(subject)-[:<PREDICATE> {key, action?, direction?,
+  confidence, evidence_count, document_count}]->(object)``; ``key`` is unique per type.
+* ``(:Evidence {id, statement_key, predicate, document_id, sentence, offsets, score,
+  extractor, extractor_version, source_kind, section?, note?, negated?, speculative?})``:
+  ``offsets`` packs the six character offsets (sentence, subject, object: start, end);
+  properties at their default (None, "", false) are not stored.
+* ``(:Document {id, content_hash, extractors, ingested_at, source, status})``: the ledger.
+* ``(:MedkgWriteLock {id})``: one node every write transaction locks first, so writers
+  queue (as with the embedded store's file lock) and support counts never race.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from kg.model import KEY_QUALIFIERS, EntityType, Predicate
+
+# -- schema -------------------------------------------------------------------------
+
+SCHEMA: tuple[str, ...] = (
+    "CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT evidence_id IF NOT EXISTS FOR (e:Evidence) REQUIRE e.id IS UNIQUE",
+    "CREATE CONSTRAINT document_id IF NOT EXISTS FOR (d:Document) REQUIRE d.id IS UNIQUE",
+    "CREATE CONSTRAINT write_lock_id IF NOT EXISTS FOR (l:MedkgWriteLock) REQUIRE l.id IS UNIQUE",
+    "CREATE INDEX evidence_statement_key IF NOT EXISTS FOR (e:Evidence) ON (e.statement_key)",
+    "CREATE INDEX evidence_document_id IF NOT EXISTS FOR (e:Evidence) ON (e.document_id)",
+    "CREATE INDEX document_status IF NOT EXISTS FOR (d:Document) ON (d.status)",
+    # Relationship property uniqueness (Community Edition since 5.7) also gives an index.
+    *(
+        f"CREATE CONSTRAINT statement_key_{p.value.lower()} IF NOT EXISTS "
+        f"FOR ()-[r:{p.value}]-() REQUIRE r.key IS UNIQUE"
+        for p in Predicate
+    ),
+)
+AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"
+
+# -- writes (all run inside one transaction per WriteBatch) ---------------------------
+
+LOCK_WRITER = """
+MERGE (l:MedkgWriteLock {id: 'writer'})
+SET l.writes = coalesce(l.writes, 0) + 1
+"""
+
+# Entities and statements that the batch refers to and that already exist.
+READ_ENTITIES = """
+UNWIND $ids AS id
+MATCH (n:Entity {id: id})
+RETURN n.id AS id, n.type AS type, n.name AS name, n.synonyms AS synonyms, n.xrefs AS xrefs
+"""
+
+
+def _by_predicate(template: str) -> Mapping[Predicate, str]:
+    return MappingProxyType({p: template.replace("__TYPE__", p.value) for p in Predicate})
+
+
+def _by_type(template: str) -> Mapping[EntityType, str]:
+    return MappingProxyType({t: template.replace("__LABEL__", t.value) for t in EntityType})
+
+
+EXISTING_STATEMENTS = _by_predicate(
+    """
+UNWIND $keys AS k
+MATCH ()-[r:__TYPE__ {key: k}]->()
+RETURN r.key AS key
+"""
+)
+
+REMOVE_EVIDENCE = """
+UNWIND $documents AS doc
+MATCH (e:Evidence {document_id: doc})
+WHERE size($extractors) = 0 OR e.extractor IN $extractors
+WITH e, e.statement_key AS key, e.predicate AS predicate
+DELETE e
+RETURN key, predicate, count(*) AS removed
+"""
+
+READ_SUPPORT_EVIDENCE = """
+UNWIND $keys AS k
+MATCH (e:Evidence {statement_key: k})
+RETURN properties(e) AS e
+"""
+
+UPSERT_ENTITIES = _by_type(
+    """
+UNWIND $rows AS row
+MERGE (n:Entity {id: row.id})
+SET n:__LABEL__, n.type = row.type, n.name = row.name, n.synonyms = row.synonyms,
+    n.xrefs = row.xrefs, n.names = row.names
+"""
+)
+
+# Properties spelled out (not ``SET e = row``): set at creation, and no Eager in the plan.
+# CREATE skips null values, which is how optional fields stay unstored.
+EVIDENCE_PROPERTIES = (
+    "id",
+    "statement_key",
+    "predicate",
+    "document_id",
+    "sentence",
+    "offsets",
+    "score",
+    "extractor",
+    "extractor_version",
+    "source_kind",
+    "section",
+    "note",
+    "negated",
+    "speculative",
+)
+CREATE_EVIDENCE = (
+    "UNWIND $rows AS row\nCREATE (e:Evidence {"
+    + ", ".join(f"{k}: row.{k}" for k in EVIDENCE_PROPERTIES)
+    + "})\n"
+)
+
+REPLACE_EVIDENCE = """
+UNWIND $rows AS row
+MATCH (e:Evidence {id: row.id})
+SET e = row
+"""
+
+UPSERT_LEDGER = """
+UNWIND $rows AS row
+MERGE (d:Document {id: row.id})
+SET d = row
+"""
+
+# New statements: the writer lock makes the existence check above reliable, so CREATE
+# (the uniqueness constraint still guards the key). Explicit properties keep the plan free
+# of an Eager operator that ``SET r = row.props`` brings in.
+CREATE_STATEMENTS: Mapping[Predicate, str] = MappingProxyType(
+    {
+        p: (
+            "UNWIND $rows AS row\n"
+            "MATCH (s:Entity {id: row.subject})\n"
+            "MATCH (o:Entity {id: row.object})\n"
+            f"CREATE (s)-[r:{p.value} {{key: row.key, "
+            + "".join(f"{q}: row.{q}, " for q in KEY_QUALIFIERS.get(p, ()))
+            + "confidence: row.confidence, evidence_count: row.evidence_count, "
+            "document_count: row.document_count}]->(o)\n"
+        )
+        for p in Predicate
+    }
+)
+
+UPDATE_SUPPORT = _by_predicate(
+    """
+UNWIND $rows AS row
+MATCH ()-[r:__TYPE__ {key: row.key}]->()
+SET r.confidence = row.confidence, r.evidence_count = row.evidence_count,
+    r.document_count = row.document_count
+"""
+)
+
+DELETE_STATEMENTS = _by_predicate(
+    """
+UNWIND $keys AS k
+MATCH ()-[r:__TYPE__ {key: k}]->()
+DELETE r
+"""
+)
+
+# Batched so that a large graph never builds one huge transaction (auto-commit only).
+CLEAR = """
+MATCH (n)
+CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $rows ROWS
+"""
+
+# -- reads -------------------------------------------------------------------------------
+
+GET_ENTITIES = READ_ENTITIES
+
+# Exact and prefix matches first; substrings only count when those are fewer than the
+# limit (the embedded store's rule); the type filter applies after that choice.
+FIND_ENTITIES = """
+MATCH (n:Entity)
+WHERE any(s IN n.names WHERE s CONTAINS $q)
+WITH n, CASE
+    WHEN $q IN n.names THEN 0
+    WHEN any(s IN n.names WHERE s STARTS WITH $q) THEN 1
+    ELSE 2 END AS rank
+WITH collect({n: n, rank: rank}) AS hits
+WITH hits, size([h IN hits WHERE h.rank < 2]) AS close
+UNWIND hits AS h
+WITH h.n AS n, h.rank AS rank, close
+WHERE (rank < 2 OR close < $limit) AND ($types IS NULL OR n.type IN $types)
+RETURN n.id AS id, n.type AS type, n.name AS name, n.synonyms AS synonyms, n.xrefs AS xrefs
+ORDER BY rank, id
+LIMIT $limit
+"""
+
+# One round trip for many anchors; a self-loop is listed once (as "out") for "both".
+_EDGES = """
+UNWIND $ids AS id
+MATCH (a:Entity {id: id})
+CALL (a) {
+    MATCH (a)-[r]->(b:Entity)
+    WHERE $out AND type(r) IN $predicates AND ($types IS NULL OR b.type IN $types)
+    RETURN r, b, 'out' AS dir
+  UNION ALL
+    MATCH (a)<-[r]-(b:Entity)
+    WHERE $in AND type(r) IN $predicates AND ($types IS NULL OR b.type IN $types)
+      AND NOT ($out AND b = a)
+    RETURN r, b, 'in' AS dir
+}
+"""
+
+NEIGHBOURS = (
+    _EDGES
+    + """
+WITH id, a, r, b, dir
+ORDER BY r.confidence DESC, b.id, r.key
+WITH id, a, collect({r: r, b: b, dir: dir}) AS edges
+WITH id, a, edges[$offset..coalesce($offset + $limit, size(edges))] AS page
+UNWIND page AS e
+WITH id, a, e.r AS r, e.b AS b, e.dir AS dir
+RETURN id, dir, type(r) AS predicate, properties(r) AS r,
+       b.id AS b_id, b.type AS b_type, b.name AS b_name, b.synonyms AS b_synonyms,
+       b.xrefs AS b_xrefs
+"""
+)
+
+COUNT_NEIGHBOURS = (
+    _EDGES
+    + """
+RETURN id, count(r) AS n
+"""
+)
+
+EVIDENCE = """
+UNWIND $keys AS k
+MATCH (e:Evidence {statement_key: k})
+WITH k, e ORDER BY e.score DESC, e.document_id, e.offsets[0], e.id
+WITH k, collect(e) AS evs
+UNWIND evs[0..coalesce($limit, size(evs))] AS e
+RETURN k AS key, properties(e) AS e
+"""
+
+LEDGER = """
+UNWIND $ids AS id
+MATCH (d:Document {id: id})
+RETURN properties(d) AS d
+"""
+
+# Keyset pages (ordered by an indexed key) keep exports bounded in memory.
+PAGE_ENTITIES = """
+MATCH (n:Entity) WHERE n.id > $after
+RETURN n.id AS id, n.type AS type, n.name AS name, n.synonyms AS synonyms, n.xrefs AS xrefs
+ORDER BY n.id LIMIT $rows
+"""
+
+PAGE_LEDGER = """
+MATCH (d:Document) WHERE d.id > $after
+RETURN properties(d) AS d
+ORDER BY d.id LIMIT $rows
+"""
+
+PAGE_EVIDENCE = """
+MATCH (e:Evidence) WHERE e.id > $after
+RETURN properties(e) AS e
+ORDER BY e.id LIMIT $rows
+"""
+
+PAGE_STATEMENTS = _by_predicate(
+    """
+MATCH (s)-[r:__TYPE__]->(o) WHERE r.key > $after
+RETURN s.id AS subject, o.id AS object, properties(r) AS r
+ORDER BY r.key LIMIT $rows
+"""
+)
+
+COUNTS = (
+    "RETURN "
+    + ", ".join(f"COUNT {{ (:Entity:{t.value}) }} AS node_{t.value}" for t in EntityType)
+    + ", "
+    + ", ".join(f"COUNT {{ ()-[:{p.value}]->() }} AS edge_{p.value}" for p in Predicate)
+    + ", COUNT { (d:Document WHERE d.status = 'active') } AS documents"
+    + ", COUNT { (:Evidence) } AS evidence"
+)
+
+PING = "RETURN 1 AS ok"
