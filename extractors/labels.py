@@ -1,0 +1,341 @@
+"""Drug-label relations from section semantics (``LabelRelationExtractor``).
+
+In a label the section says what a mention means: a disease under Indications is treated
+by the label's drug, one under Adverse Reactions is caused by it. The label's own drug
+(its active moieties) is the subject of every statement; objects are the linked mentions
+found in the section's text, by whatever recogniser and linker the pipeline uses.
+
+| section (LOINC)                         | object      | predicate                                  |
+|-----------------------------------------|-------------|--------------------------------------------|
+| Indications & Usage 34067-9             | Disease     | TREATS                                     |
+| Contraindications 34070-3, Do Not Use   | Disease     | CONTRAINDICATED_IN                         |
+|                                         | Drug        | INTERACTS_WITH (CONTRAINDICATED_IN when    |
+|                                         |             | the clause is about hypersensitivity)      |
+| Drug Interactions 34073-7               | Drug        | INTERACTS_WITH, the sentence as the note   |
+| Adverse Reactions 34084-4, Boxed 34066-1| Disease     | CAUSES                                     |
+| Mechanism of Action 43679-0             | Gene        | TARGETS, action from the verb              |
+| Pharmacogenomics 66106-6                | Gene/Variant| AFFECTS_RESPONSE                           |
+| any section, genotype wording           | Gene/Variant| AFFECTS_RESPONSE                           |
+
+Negation and speculation cues ("is not indicated for", "may cause") mark the evidence.
+Evidence: ``document_id`` is ``SPL:<setid>@<version>`` (set id and version), ``section``
+the LOINC code, ``source_kind`` LABEL. The label drug is rarely named in the sentence, so
+the subject span is then empty (start = end = sentence start).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Protocol
+
+from extractors.base import LinkedMention
+from extractors.cues import assess
+from extractors.relations.schema import response_direction
+from kg.model import (
+    Document,
+    Entity,
+    EntityType,
+    Evidence,
+    Predicate,
+    Sentence,
+    SourceKind,
+    Statement,
+    TargetAction,
+)
+
+INDICATIONS = "34067-9"
+CONTRAINDICATIONS = "34070-3"
+DO_NOT_USE = "50570-1"  # OTC Drug Facts
+DRUG_INTERACTIONS = "34073-7"
+ADVERSE_REACTIONS = "34084-4"
+BOXED_WARNING = "34066-1"
+MECHANISM_OF_ACTION = "43679-0"
+PHARMACOGENOMICS = "66106-6"
+
+# section code -> object type -> predicate
+SECTION_RULES: Mapping[str, Mapping[EntityType, Predicate]] = MappingProxyType(
+    {
+        INDICATIONS: {EntityType.DISEASE: Predicate.TREATS},
+        CONTRAINDICATIONS: {
+            EntityType.DISEASE: Predicate.CONTRAINDICATED_IN,
+            EntityType.DRUG: Predicate.INTERACTS_WITH,
+        },
+        DO_NOT_USE: {
+            EntityType.DISEASE: Predicate.CONTRAINDICATED_IN,
+            EntityType.DRUG: Predicate.INTERACTS_WITH,
+        },
+        DRUG_INTERACTIONS: {EntityType.DRUG: Predicate.INTERACTS_WITH},
+        ADVERSE_REACTIONS: {EntityType.DISEASE: Predicate.CAUSES},
+        BOXED_WARNING: {EntityType.DISEASE: Predicate.CAUSES},
+        MECHANISM_OF_ACTION: {EntityType.GENE: Predicate.TARGETS},
+        PHARMACOGENOMICS: {
+            EntityType.GENE: Predicate.AFFECTS_RESPONSE,
+            EntityType.VARIANT: Predicate.AFFECTS_RESPONSE,
+        },
+    }
+)
+SUBJECT_KEYS = ("active_moieties", "active_ingredients", "generic_names")
+
+_GENOTYPE = re.compile(
+    r"\b(poor|intermediate|extensive|normal|ultra-?rapid|rapid)\s+metaboli[sz]ers?\b|\bgenotyp\w*|"
+    r"\bpolymorphi\w*|\balleles?\b|\bcarriers?\b|\bhomozyg\w*|\bheterozyg\w*|\bpharmacogenomic\w*|"
+    r"\bHLA-[A-Z]+\*?\d*|\*\d+\b|\bvariants?\b",
+    re.IGNORECASE,
+)
+_ALLERGY = re.compile(r"\b(hypersensitiv\w*|allerg\w*|anaphyla\w*|urticaria|sensitivity)\b", re.I)
+# a condition that only describes who was treated or studied, not an effect of the drug
+_POPULATION = re.compile(
+    r"(\b(patients?|subjects?|adults?|children|individuals|people|those|trials?|studies|"
+    r"population)\s+(with|who\s+(have|had)|having|suffering\s+from)|"
+    r"\b(treatment|management|therapy|prevention|prophylaxis)\s+(of|for)|\bfor)\s+(\w+\s+){0,3}$",
+    re.IGNORECASE,
+)
+# Indications: a condition counts when its sentence states an indication...
+_INDICATION_CUE = re.compile(
+    r"\b(indicat\w*|treat\w*|management|manage|reliev\w*|relief|prevent\w*|prophyla\w*|"
+    r"reduc\w*|benefi\w*|adjunct\w*|therap\w*|control\w*|"
+    r"used (for|in|to)|effective (in|for)|cure|heal\w*|maintenance|symptomatic|suppress\w*|"
+    r"palliat\w*|alleviat\w*|improv\w*|(as|is) (an? )?(aid|agent))\b",
+    re.IGNORECASE,
+)
+# ...and is not a risk factor, a cause, a symptom in a list, or an organism's name
+_NOT_INDICATION = re.compile(
+    r"(\brisk factors? (such as|including|include|like)\b|\bsecondary causes?\b|"
+    r"\bsymptoms? (include|including|such as)\b|\bhistory of\b)[^.;]*$",
+    re.IGNORECASE,
+)
+_GENUS = re.compile(r"\b[A-Z][a-z]+(coccus|cocci|ella|bacter|monas|philus|plasma|bacillus|bacterium|dia|ria)\.?\s+$")
+_HEADING_WORDS = 6  # a condition among a sentence's first words is a heading ("1.2 Hyperlipidemia")
+_CUE_REACH = 150  # characters before the condition in which the indication cue must occur
+
+_ACTIONS = (
+    (re.compile(r"\bantagonis\w*|\bblock\w*", re.I), TargetAction.ANTAGONIST),
+    (re.compile(r"\bagonis\w*", re.I), TargetAction.AGONIST),
+    (
+        re.compile(r"\binhibit\w*|\bsuppress\w*|\breduc\w+ the activity", re.I),
+        TargetAction.INHIBITOR,
+    ),
+    (re.compile(r"\bactivat\w*|\bstimulat\w*|\bpotentiat\w*", re.I), TargetAction.ACTIVATOR),
+    (re.compile(r"\bsubstrate\b", re.I), TargetAction.SUBSTRATE),
+    (re.compile(r"\bbind\w*|\bbound\b", re.I), TargetAction.BINDER),
+)
+NOTE_LIMIT = 400
+_SALTS = re.compile(
+    r"\b(hydrochloride|hcl|sodium|potassium|calcium|magnesium|sulfate|bisulfate|mesylate|"
+    r"maleate|citrate|tartrate|bitartrate|besylate|acetate|phosphate|succinate|fumarate|"
+    r"bromide|chloride|anhydrous|monohydrate|dihydrate|trihydrate|hemihydrate)\b",
+    re.IGNORECASE,
+)
+
+
+class _Lookup(Protocol):
+    def lookup(
+        self, text: str, types: Iterable[EntityType] | None = None, k: int = 10
+    ) -> list[tuple[Entity, float]]: ...
+
+
+LinkerLookup = Callable[[str, EntityType], Entity | None] | _Lookup
+
+
+def _resolver(
+    linker_lookup: LinkerLookup, min_score: float
+) -> Callable[[str, EntityType], Entity | None]:
+    if hasattr(linker_lookup, "lookup"):
+        obj = linker_lookup
+
+        def resolve(name: str, etype: EntityType) -> Entity | None:
+            for ent, score in obj.lookup(name, [etype], 3):  # type: ignore[union-attr]
+                if ent.type is etype and score >= min_score:
+                    return ent
+            return None
+
+        return resolve
+    return linker_lookup  # type: ignore[return-value]
+
+
+def target_action(text: str) -> TargetAction:
+    """The action a Mechanism of Action sentence states (first match in a fixed order)."""
+    for pattern, action in _ACTIONS:
+        if pattern.search(text):
+            return action
+    return TargetAction.UNKNOWN
+
+
+@dataclass(frozen=True, slots=True)
+class _Finding:
+    predicate: Predicate
+    mention: LinkedMention
+    qualifiers: tuple[tuple[str, str], ...] = ()
+    note: str = ""
+
+
+class LabelRelationExtractor:
+    """The ``RelationExtractor`` for drug labels.
+
+    ``linker_lookup`` resolves the label's ingredient names to entities: either an object
+    with ``lookup(text, types, k) -> [(Entity, score)]`` (``DictionaryLinker``) or a
+    callable ``(name, EntityType) -> Entity | None``. Objects come from the ``mentions``
+    handed to ``extract`` (any recogniser + linker).
+    """
+
+    name = "label-rules"
+    version = "1"
+
+    def __init__(self, linker_lookup: LinkerLookup, *, min_subject_score: float = 0.9) -> None:
+        self._resolve = _resolver(linker_lookup, min_subject_score)
+
+    @property
+    def tag(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def subjects(self, doc: Document) -> list[Entity]:
+        """The label's own drug(s): its active moieties, else ingredients, else generic names."""
+        for key in SUBJECT_KEYS:
+            raw = doc.metadata.get(key, "")
+            names = [n.strip() for n in re.split(r"[|;]", raw) if n.strip()]
+            found: dict[str, Entity] = {}
+            for name in names:
+                ent = self._resolve(name, EntityType.DRUG)
+                if ent is None:
+                    bare = " ".join(_SALTS.sub(" ", name).split())
+                    ent = self._resolve(bare, EntityType.DRUG) if bare and bare != name else None
+                if ent is not None:
+                    found.setdefault(ent.id, ent)
+            if found:
+                return list(found.values())
+        return []
+
+    def extract(
+        self, doc: Document, sentences: Sequence[Sentence], mentions: Sequence[LinkedMention]
+    ) -> tuple[list[Statement], list[Evidence]]:
+        subjects = self.subjects(doc)
+        if not subjects:
+            return [], []
+        if not sentences:
+            from extractors.sentences import RuleSentenceSplitter
+
+            sentences = RuleSentenceSplitter().split(doc)
+        subject_ids = {s.id for s in subjects}
+        linked = sorted(
+            (m for m in mentions if m.entity is not None), key=lambda m: m.mention.start
+        )
+        statements: dict[str, Statement] = {}
+        evidence: dict[str, Evidence] = {}
+        j = 0
+        for sent in sentences:
+            while j < len(linked) and linked[j].mention.start < sent.start:
+                j += 1
+            inside = []
+            k = j
+            while k < len(linked) and linked[k].mention.start < sent.end:
+                if linked[k].mention.end <= sent.end:
+                    inside.append(linked[k])
+                k += 1
+            if not inside:
+                continue
+            section = doc.section_at(sent.start)
+            code = section.code if section else None
+            own = [m for m in inside if m.entity.id in subject_ids]
+            for f in self._findings(
+                doc, sent, code, [m for m in inside if m.entity.id not in subject_ids]
+            ):
+                obj = f.mention
+                rel_s = obj.mention.start - sent.start, obj.mention.end - sent.start
+                # one argument only: a negation must come before it ("not indicated for X");
+                # one after it is about X itself ("X not responsive to ...")
+                cues = assess(sent.text, rel_s, rel_s, negation_window=(8, 0))
+                for subj in subjects:
+                    st = (
+                        Statement.make(obj.entity.id, f.predicate, subj.id, **dict(f.qualifiers))
+                        if f.predicate is Predicate.AFFECTS_RESPONSE
+                        else Statement.make(
+                            subj.id, f.predicate, obj.entity.id, **dict(f.qualifiers)
+                        )
+                    )
+                    statements.setdefault(st.key, st)
+                    named = next((m for m in own if m.entity.id == subj.id), None)
+                    s_span = (
+                        (named.mention.start, named.mention.end)
+                        if named
+                        else (sent.start, sent.start)
+                    )
+                    o_span = (obj.mention.start, obj.mention.end)
+                    if st.subject != subj.id and f.predicate is not Predicate.AFFECTS_RESPONSE:
+                        s_span, o_span = o_span, s_span  # a symmetric statement was reordered
+                    if f.predicate is Predicate.AFFECTS_RESPONSE:
+                        s_span, o_span = o_span, s_span
+                    ev = Evidence(
+                        statement_key=st.key,
+                        document_id=doc.id,
+                        sentence=sent.text,
+                        sentence_start=sent.start,
+                        sentence_end=sent.end,
+                        subject_start=s_span[0],
+                        subject_end=s_span[1],
+                        object_start=o_span[0],
+                        object_end=o_span[1],
+                        score=round(min(1.0, obj.score or 0.9), 4),
+                        extractor=self.name,
+                        extractor_version=self.version,
+                        section=code or (section.name if section else None),
+                        source_kind=SourceKind.LABEL,
+                        negated=cues.negated,
+                        speculative=cues.speculative,
+                        note=f.note,
+                    )
+                    evidence.setdefault(ev.id, ev)
+        return list(statements.values()), list(evidence.values())
+
+    def _findings(
+        self, doc: Document, sent: Sentence, code: str | None, mentions: list[LinkedMention]
+    ) -> list[_Finding]:
+        rules = SECTION_RULES.get(code or "", {})
+        genotype = bool(_GENOTYPE.search(sent.text))
+        out: list[_Finding] = []
+        seen: set[tuple[str, str]] = set()
+        for lm in mentions:
+            etype = lm.entity.type
+            before = doc.text[max(sent.start, lm.mention.start - 60) : lm.mention.start]
+            predicate = rules.get(etype)
+            qualifiers: tuple[tuple[str, str], ...] = ()
+            note = ""
+            if etype in (EntityType.GENE, EntityType.VARIANT) and (
+                genotype or code == PHARMACOGENOMICS
+            ):
+                predicate = Predicate.AFFECTS_RESPONSE
+                qualifiers = (("direction", response_direction(sent.text, "").value),)
+            elif predicate is None:
+                continue
+            elif predicate is Predicate.TARGETS:
+                qualifiers = (("action", target_action(sent.text).value),)
+            elif predicate is Predicate.CAUSES and _POPULATION.search(before):
+                continue  # "in patients with rheumatoid arthritis": who was treated
+            elif predicate is Predicate.TREATS and not _states_indication(doc, sent, lm):
+                continue
+            elif predicate is Predicate.INTERACTS_WITH:
+                if code in (CONTRAINDICATIONS, DO_NOT_USE) and _ALLERGY.search(before):
+                    predicate = Predicate.CONTRAINDICATED_IN
+                else:
+                    note = " ".join(sent.text.split())[:NOTE_LIMIT]
+            key = (predicate.value, lm.entity.id + repr(qualifiers))
+            if key in seen and not note:
+                continue
+            seen.add(key)
+            out.append(_Finding(predicate, lm, qualifiers, note))
+        return out
+
+
+def _states_indication(doc: Document, sent: Sentence, lm: LinkedMention) -> bool:
+    """Whether an Indications-section condition is what the drug is for (LabeledIn's sense)."""
+    if _GENUS.search(doc.text[max(sent.start, lm.mention.start - 30) : lm.mention.start]):
+        return False  # "Streptococcus pneumoniae", "Haemophilus influenzae"
+    if _NOT_INDICATION.search(doc.text[max(sent.start, lm.mention.start - 100) : lm.mention.start]):
+        return False
+    lead = doc.text[sent.start : lm.mention.start]
+    if len(lead.split()) < _HEADING_WORDS:
+        return True
+    # the cue introduces the condition: "indicated for the treatment of ... X"
+    return bool(_INDICATION_CUE.search(lead[-_CUE_REACH:]))

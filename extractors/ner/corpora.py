@@ -1,0 +1,171 @@
+"""Gold NER corpora as ``Document``s: PubTator files (through the loader) and IOB/CoNLL files.
+
+Type names follow the corpora: ``Chemical``, ``Disease``, ``Gene``, ``Variant``
+(NCBI-disease's four subtypes are all ``Disease``; BC2GM's ``GENE`` is ``Gene``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.errors import BadInputError, LoaderError
+from kg.model import Document, EntityType, Mention
+
+# our entity type -> the name corpora and the eval report use
+EVAL_NAME: dict[EntityType, str] = {
+    EntityType.DRUG: "Chemical",
+    EntityType.DISEASE: "Disease",
+    EntityType.GENE: "Gene",
+    EntityType.VARIANT: "Variant",
+}
+FROM_EVAL_NAME: dict[str, EntityType] = {v: k for k, v in EVAL_NAME.items()}
+
+# IOB tag types seen in the corpora -> our entity type
+_IOB_TYPES: dict[str, EntityType] = {
+    "chemical": EntityType.DRUG,
+    "chemicalentity": EntityType.DRUG,
+    "drug": EntityType.DRUG,
+    "disease": EntityType.DISEASE,
+    "diseaseorphenotypicfeature": EntityType.DISEASE,
+    "gene": EntityType.GENE,
+    "geneorgeneproduct": EntityType.GENE,
+    "protein": EntityType.GENE,
+    "variant": EntityType.VARIANT,
+    "sequencevariant": EntityType.VARIANT,
+    "mutation": EntityType.VARIANT,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusSpec:
+    name: str
+    types: tuple[str, ...]
+    format: str
+    splits: dict[str, str]  # split -> path relative to the data root
+
+
+# The corpora the shipped model learns from (train) and is selected on (dev).
+CORPORA: dict[str, CorpusSpec] = {
+    "bc5cdr": CorpusSpec(
+        "bc5cdr",
+        ("Chemical", "Disease"),
+        "pubtator",
+        {
+            "train": "bc5cdr/CDR_TrainingSet.PubTator.txt",
+            "dev": "bc5cdr/CDR_DevelopmentSet.PubTator.txt",
+            "test": "bc5cdr/CDR_TestSet.PubTator.txt",
+        },
+    ),
+    "ncbi": CorpusSpec(
+        "ncbi",
+        ("Disease",),
+        "pubtator",
+        {
+            "train": "ncbi_disease/NCBItrainset_corpus.txt",
+            "dev": "ncbi_disease/NCBIdevelopset_corpus.txt",
+            "test": "ncbi_disease/NCBItestset_corpus.txt",
+        },
+    ),
+    "bc2gm": CorpusSpec(
+        "bc2gm",
+        ("Gene",),
+        "conll",
+        {"train": "bc2gm/train.tsv", "dev": "bc2gm/devel.tsv", "test": "bc2gm/test.tsv"},
+    ),
+    "biored": CorpusSpec(
+        "biored",
+        ("Chemical", "Disease", "Gene", "Variant"),
+        "pubtator",
+        {
+            "train": "biored/Train.PubTator",
+            "dev": "biored/Dev.PubTator",
+            "test": "biored/Test.PubTator",
+        },
+    ),
+}
+
+
+def detect_format(path: Path) -> str:
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            head = line.split("\t")[0]
+            return "pubtator" if "|t|" in line or "|a|" in line or head.isdigit() else "conll"
+    raise BadInputError(f"{path}: empty corpus file")
+
+
+def read_corpus(path: str | Path, fmt: str | None = None) -> list[Document]:
+    """Every document of a gold corpus; duplicate ids (NCBI's 8528200) are read once."""
+    path = Path(path)
+    if not path.is_file():
+        raise BadInputError(f"{path}: no such corpus file")
+    fmt = fmt or detect_format(path)
+    if fmt == "pubtator":
+        docs = list(_read_pubtator(path))
+    elif fmt == "conll":
+        docs = list(read_conll(path))
+    else:
+        raise BadInputError(f"unknown corpus format {fmt!r} (pubtator or conll)")
+    seen: set[str] = set()
+    out = []
+    for d in docs:
+        if d.id not in seen:
+            seen.add(d.id)
+            out.append(d)
+    return out
+
+
+def _read_pubtator(path: Path) -> Iterator[Document]:
+    from loaders.pubtator import read_pubtator
+
+    for item in read_pubtator(path):
+        if isinstance(item, LoaderError):
+            raise BadInputError(f"{path}: {item}")
+        yield item
+
+
+def read_conll(path: str | Path) -> Iterator[Document]:
+    """One document per sentence: tokens joined by single spaces, mentions from the tags."""
+    path = Path(path)
+    tokens: list[str] = []
+    tags: list[str] = []
+    index = 0
+    with open(path, encoding="utf-8") as fh:
+        for line in [*fh, ""]:
+            line = line.rstrip("\n")
+            if line.strip() and not line.startswith("-DOCSTART-"):
+                parts = line.split("\t") if "\t" in line else line.split()
+                tokens.append(parts[0])
+                tags.append(parts[-1] if len(parts) > 1 else "O")
+                continue
+            if tokens:
+                yield _conll_doc(f"{path.stem}:{index}", tokens, tags)
+                index += 1
+            tokens, tags = [], []
+
+
+def _conll_doc(doc_id: str, tokens: list[str], tags: list[str]) -> Document:
+    starts, pos = [], 0
+    for tok in tokens:
+        starts.append(pos)
+        pos += len(tok) + 1
+    text = " ".join(tokens)
+    mentions = []
+    i = 0
+    while i < len(tags):
+        prefix, _, raw = tags[i].partition("-")
+        if prefix not in ("B", "I"):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(tags) and tags[j] == f"I-{raw}":
+            j += 1
+        etype = _IOB_TYPES.get(raw.lower())
+        if etype is not None:
+            s, e = starts[i], starts[j - 1] + len(tokens[j - 1])
+            mentions.append(Mention(s, e, text[s:e], etype, label=raw, extractor="gold"))
+        i = j
+    return Document(id=doc_id, source="conll", text=text, mentions=tuple(mentions))

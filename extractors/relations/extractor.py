@@ -1,0 +1,317 @@
+"""``TransformerRelationExtractor``: linked mentions in, statements and evidence out.
+
+Entities are the linked concepts of a document. Every pair of them whose types some head
+models is classified at once, from one encoder pass per window (see ``windows``), so
+pairs in different sentences are classified too. A predicted relation gets one evidence
+per sentence where both ends occur (each with its own negation/speculation cues), or, for
+a pair that never shares a sentence, one evidence spanning the two nearest mentions'
+sentences.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from extractors.base import LinkedMention
+from extractors.cues import assess
+from extractors.relations.model import PairInput, RelationModel
+from extractors.relations.schema import NONE, TASK_PAIRS, TYPE_INDEX, candidate_pair, to_predicates
+from extractors.relations.windows import Span, build_windows
+from kg.model import Document, Entity, EntityType, Evidence, Sentence, SourceKind, Statement
+
+MAX_EVIDENCE_PER_PAIR = 5  # sentences kept per statement and document
+
+
+@dataclass(frozen=True, slots=True)
+class PairPrediction:
+    """Head probabilities for an ordered pair of a document's entities."""
+
+    first: Entity
+    second: Entity
+    heads: Mapping[str, Mapping[str, float]]  # task -> label -> probability
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    entities: tuple[Entity, ...]
+    spans: tuple[Span, ...]
+    entity_spans: tuple[tuple[int, ...], ...]
+    pairs: tuple[tuple[int, int], ...]
+    windows: tuple
+
+
+def _sentence_ranges(doc: Document, sentences: Sequence[Sentence]) -> list[tuple[int, int]]:
+    if sentences:
+        return [(s.start, s.end) for s in sentences]
+    from extractors.sentences import RuleSentenceSplitter
+
+    return [(s.start, s.end) for s in RuleSentenceSplitter().split(doc)]
+
+
+class TransformerRelationExtractor:
+    """The ``RelationExtractor`` for literature (extractors/base.py)."""
+
+    name = "re-minilm"
+
+    def __init__(
+        self,
+        model: RelationModel | str | Path,
+        *,
+        cross_sentence: bool = True,
+        max_entities: int = 60,
+        threshold: float = 0.0,
+    ) -> None:
+        self.model = model if isinstance(model, RelationModel) else RelationModel(model)
+        self.cross_sentence = cross_sentence
+        self.max_entities = max_entities  # pairs grow quadratically: keep the most mentioned
+        self.threshold = threshold
+
+    @classmethod
+    def from_settings(cls, settings, **options) -> TransformerRelationExtractor:
+        """The shipped model (``MEDKG_RE_MODEL`` or ``models/re``); loads nothing yet."""
+        from extractors.relations.model import resolve_model_dir
+
+        path = resolve_model_dir(settings.re_model or None, settings.models_dir)
+        return cls(RelationModel(path), **options)
+
+    @property
+    def version(self) -> str:
+        return self.model.version
+
+    @property
+    def tag(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    # -- candidates -----------------------------------------------------------------------
+    def _prepare(
+        self, doc: Document, sents: list[tuple[int, int]], mentions: Sequence[LinkedMention]
+    ) -> _Prepared | None:
+        by_id: dict[str, Entity] = {}
+        span_index: dict[tuple[int, int, EntityType], int] = {}
+        spans: list[Span] = []
+        members: dict[str, list[int]] = defaultdict(list)
+        for lm in mentions:
+            ent = lm.entity
+            if ent is None or ent.type not in TYPE_INDEX:
+                continue
+            key = (lm.mention.start, lm.mention.end, ent.type)
+            if key not in span_index:
+                span_index[key] = len(spans)
+                spans.append(Span(*key))
+            by_id.setdefault(ent.id, ent)
+            if span_index[key] not in members[ent.id]:
+                members[ent.id].append(span_index[key])
+        if len(by_id) < 2:
+            return None
+        ids = sorted(
+            by_id, key=lambda i: (-len(members[i]), min(spans[s].start for s in members[i]))
+        )
+        ids = ids[: self.max_entities]
+        ents = [by_id[i] for i in ids]
+        first_pos = [min(spans[s].start for s in members[i]) for i in ids]
+        sent_of = _sentence_lookup(sents)
+        ent_sents = [{sent_of(spans[s].start) for s in members[i]} for i in ids]
+        pairs: list[tuple[int, int]] = []
+        for a in range(len(ents)):
+            for b in range(a + 1, len(ents)):
+                x, y = a, b
+                if (TYPE_INDEX[ents[x].type], first_pos[x]) > (
+                    TYPE_INDEX[ents[y].type],
+                    first_pos[y],
+                ):
+                    x, y = y, x
+                if not candidate_pair(ents[x].type, ents[y].type):
+                    continue
+                if not self.cross_sentence and not (ent_sents[x] & ent_sents[y]):
+                    continue
+                pairs.append((x, y))
+        if not pairs:
+            return None
+        windows = build_windows(
+            doc.text, sents, spans, self.model.count_tokens, self.model.max_tokens
+        )
+        return _Prepared(
+            tuple(ents),
+            tuple(spans),
+            tuple(tuple(members[i]) for i in ids),
+            tuple(pairs),
+            tuple(windows),
+        )
+
+    # -- classification -------------------------------------------------------------------
+    def classify_many(
+        self, items: Sequence[tuple[Document, Sequence[Sentence], Sequence[LinkedMention]]]
+    ) -> list[list[PairPrediction]]:
+        """Head probabilities for every candidate pair of each document (batched)."""
+        return [preds for _, _, preds in self._classify(items)]
+
+    def _classify(
+        self, items: Sequence[tuple[Document, Sequence[Sentence], Sequence[LinkedMention]]]
+    ) -> list[tuple[_Prepared | None, list[tuple[int, int]], list[PairPrediction]]]:
+        prepared = []
+        for doc, sentences, mentions in items:
+            sents = _sentence_ranges(doc, sentences)
+            prepared.append((self._prepare(doc, sents, mentions), sents))
+        inputs = [
+            PairInput(
+                p.windows,
+                tuple((p.entities[e].type, p.entity_spans[e]) for e in range(len(p.entities))),
+                p.pairs,
+            )
+            for p, _ in prepared
+            if p is not None
+        ]
+        outputs = iter(self.model.predict(inputs)) if inputs else iter(())
+        labels = self.model.labels
+        result = []
+        for p, sents in prepared:
+            if p is None:
+                result.append((None, sents, []))
+                continue
+            probs = next(outputs)
+            preds = []
+            for k, (a, b) in enumerate(p.pairs):
+                pair_types = (p.entities[a].type, p.entities[b].type)
+                heads = {
+                    task: dict(zip(labels[task], map(float, probs[task][k]), strict=True))
+                    for task in probs
+                    if pair_types in TASK_PAIRS.get(task, ()) and float(np.sum(probs[task][k])) > 0
+                }
+                preds.append(PairPrediction(p.entities[a], p.entities[b], heads))
+            result.append((p, sents, preds))
+        return result
+
+    def extract(
+        self, doc: Document, sentences: Sequence[Sentence], mentions: Sequence[LinkedMention]
+    ) -> tuple[list[Statement], list[Evidence]]:
+        return self.extract_many([(doc, sentences, mentions)])[0]
+
+    def extract_many(
+        self, items: Sequence[tuple[Document, Sequence[Sentence], Sequence[LinkedMention]]]
+    ) -> list[tuple[list[Statement], list[Evidence]]]:
+        out = []
+        for (doc, _, _), (prep, sents, preds) in zip(items, self._classify(items), strict=True):
+            if prep is None:
+                out.append(([], []))
+                continue
+            out.append(self._statements(doc, sents, prep, preds))
+        return out
+
+    # -- statements -----------------------------------------------------------------------
+    def _statements(
+        self,
+        doc: Document,
+        sents: list[tuple[int, int]],
+        prep: _Prepared,
+        preds: list[PairPrediction],
+    ) -> tuple[list[Statement], list[Evidence]]:
+        statements: dict[str, Statement] = {}
+        evidence: list[Evidence] = []
+        sent_of = _sentence_lookup(sents)
+        index = {e.id: i for i, e in enumerate(prep.entities)}
+        for pred in preds:
+            if not any(_best(h) != NONE for h in pred.heads.values()):
+                continue
+            a, b = index[pred.first.id], index[pred.second.id]
+            places = _places(prep, a, b, sents, sent_of)
+            if not places:
+                continue
+            # the predicate may read the evidence's words (response direction, PGx cues)
+            text_all = " ".join(doc.text[s:e] for s, e, _, _ in places)
+            relations = to_predicates(
+                pred.first.type, pred.second.type, pred.heads, text_all, self.threshold
+            )
+            for rel in relations:
+                subj, obj = (
+                    (pred.first, pred.second) if rel.subject_is_first else (pred.second, pred.first)
+                )
+                st = Statement.make(subj.id, rel.predicate, obj.id, **dict(rel.qualifiers))
+                statements.setdefault(st.key, st)
+                for s, e, sa, sb in places:
+                    span_s, span_o = (sa, sb) if rel.subject_is_first else (sb, sa)
+                    # Statement.make may swap a symmetric pair: keep offsets with their entity
+                    if st.subject != subj.id:
+                        span_s, span_o = span_o, span_s
+                    cues = assess(
+                        doc.text[s:e],
+                        (span_s.start - s, span_s.end - s),
+                        (span_o.start - s, span_o.end - s),
+                    )
+                    section = doc.section_at(s)
+                    evidence.append(
+                        Evidence(
+                            statement_key=st.key,
+                            document_id=doc.id,
+                            sentence=doc.text[s:e],
+                            sentence_start=s,
+                            sentence_end=e,
+                            subject_start=span_s.start,
+                            subject_end=span_s.end,
+                            object_start=span_o.start,
+                            object_end=span_o.end,
+                            score=round(rel.score, 4),
+                            extractor=self.name,
+                            extractor_version=self.version,
+                            section=section.name if section else None,
+                            source_kind=SourceKind.LITERATURE,
+                            negated=cues.negated,
+                            speculative=cues.speculative,
+                            note=rel.label,
+                        )
+                    )
+        return list(statements.values()), evidence
+
+
+def _best(probs: Mapping[str, float]) -> str:
+    return max(probs, key=lambda k: probs[k]) if probs else NONE
+
+
+def _sentence_lookup(sents: list[tuple[int, int]]):
+    starts = [s for s, _ in sents]
+
+    def sent_of(offset: int) -> int:
+        import bisect
+
+        i = bisect.bisect_right(starts, offset) - 1
+        return i if i >= 0 and offset < sents[i][1] else -1
+
+    return sent_of
+
+
+def _places(
+    prep: _Prepared, a: int, b: int, sents: list[tuple[int, int]], sent_of
+) -> list[tuple[int, int, Span, Span]]:
+    """(start, end, span of a, span of b) of each place that states the pair."""
+    by_sent_a: dict[int, list[Span]] = defaultdict(list)
+    by_sent_b: dict[int, list[Span]] = defaultdict(list)
+    for s in prep.entity_spans[a]:
+        by_sent_a[sent_of(prep.spans[s].start)].append(prep.spans[s])
+    for s in prep.entity_spans[b]:
+        by_sent_b[sent_of(prep.spans[s].start)].append(prep.spans[s])
+    shared = sorted(k for k in by_sent_a if k in by_sent_b and k >= 0)
+    out = []
+    for k in shared[:MAX_EVIDENCE_PER_PAIR]:
+        sa, sb = min(
+            ((x, y) for x in by_sent_a[k] for y in by_sent_b[k] if x != y),
+            key=lambda xy: abs(xy[0].start - xy[1].start),
+            default=(None, None),
+        )
+        if sa is not None:
+            out.append((sents[k][0], sents[k][1], sa, sb))
+    if out:
+        return out
+    # never in one sentence: the two nearest mentions and the sentences between them
+    cands = [
+        (prep.spans[x], prep.spans[y]) for x in prep.entity_spans[a] for y in prep.entity_spans[b]
+    ]
+    sa, sb = min(cands, key=lambda xy: abs(xy[0].start - xy[1].start))
+    ka, kb = sent_of(sa.start), sent_of(sb.start)
+    if ka < 0 or kb < 0:
+        return []
+    lo, hi = min(ka, kb), max(ka, kb)
+    return [(sents[lo][0], sents[hi][1], sa, sb)]

@@ -1,0 +1,221 @@
+"""Drug-label relations from section semantics, with a small dictionary linker fixture."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from extractors.base import LinkedMention
+from extractors.labels import LabelRelationExtractor, target_action
+from extractors.sentences import RuleSentenceSplitter
+from kg.model import Document, Entity, EntityType, Mention, Predicate, SourceKind, TargetAction
+
+D, G, S = EntityType.DRUG, EntityType.GENE, EntityType.DISEASE
+VOCAB = [
+    Entity("MESH:D000077144", D, "clopidogrel"),
+    Entity("MESH:D009853", D, "omeprazole"),
+    Entity("MESH:D013988", D, "ticlopidine"),
+    Entity("MESH:D009569", D, "nitric oxide"),
+    Entity("MESH:D009203", S, "myocardial infarction"),
+    Entity("MESH:D020521", S, "stroke"),
+    Entity("MESH:D058729", S, "peripheral arterial disease"),
+    Entity("MESH:D008881", S, "migraine"),
+    Entity("MESH:D006470", S, "bleeding"),
+    Entity("MESH:D054058", S, "acute coronary syndrome"),
+    Entity("MESH:D012131", S, "hypoxic respiratory failure", ("respiratory failure",)),
+    Entity("NCBIGene:1557", G, "CYP2C19"),
+    Entity("NCBIGene:64805", G, "P2Y12"),
+]
+
+
+class DictionaryLinker:
+    """Recognises and links the names above; ``lookup`` is the linker API the extractor uses."""
+
+    name = "dict-fixture"
+    version = "1"
+
+    def __init__(self, entities: list[Entity]) -> None:
+        self.by_name = {}
+        for e in entities:
+            for n in (e.name, *e.synonyms):
+                self.by_name[n.lower()] = e
+        names = sorted(self.by_name, key=len, reverse=True)
+        self.pattern = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, names)) + r")(?!\w)", re.I)
+
+    def lookup(self, text, types=None, k=10):
+        ent = self.by_name.get(" ".join(text.lower().split()))
+        return [(ent, 1.0)] if ent and (types is None or ent.type in types) else []
+
+    def mentions(self, doc: Document) -> list[LinkedMention]:
+        out = []
+        for m in self.pattern.finditer(doc.text):
+            ent = self.by_name[m.group(0).lower()]
+            out.append(LinkedMention(Mention(m.start(), m.end(), m.group(0), ent.type), ent, 0.95))
+        return out
+
+
+LINKER = DictionaryLinker(VOCAB)
+LABEL_PARTS = [
+    ("title", "CLOPIDOGREL tablets", None),
+    (
+        "indications_and_usage",
+        "Clopidogrel is indicated to reduce the rate of myocardial infarction and stroke in patients "
+        "with peripheral arterial disease. Clopidogrel is not indicated for the treatment of migraine.",
+        "34067-9",
+    ),
+    (
+        "boxed_warning",
+        "Effectiveness depends on activation to an active metabolite by CYP2C19. Poor metabolizers "
+        "with two loss-of-function alleles of CYP2C19 exhibit higher cardiovascular event rates.",
+        "34066-1",
+    ),
+    (
+        "contraindications",
+        "Clopidogrel is contraindicated in patients with active bleeding. It is contraindicated in "
+        "patients with hypersensitivity to ticlopidine.",
+        "34070-3",
+    ),
+    (
+        "drug_interactions",
+        "Omeprazole reduces the antiplatelet activity of clopidogrel. Avoid concomitant use.",
+        "34073-7",
+    ),
+    (
+        "adverse_reactions",
+        "Bleeding was the most common adverse reaction in patients with acute coronary syndrome.",
+        "34084-4",
+    ),
+    (
+        "mechanism_of_action",
+        "The active metabolite irreversibly inhibits the P2Y12 receptor.",
+        "43679-0",
+    ),
+]
+METADATA = {
+    "set_id": "abc-123",
+    "version": "3",
+    "active_moieties": "CLOPIDOGREL",
+    "active_ingredients": "CLOPIDOGREL BISULFATE",
+}
+
+
+def label(metadata=METADATA, parts=LABEL_PARTS) -> Document:
+    return Document.from_sections("SPL:abc-123@3", "spl", parts, metadata=metadata)
+
+
+def run(doc: Document, linker=LINKER):
+    ex = LabelRelationExtractor(linker)
+    return ex.extract(doc, RuleSentenceSplitter().split(doc), LINKER.mentions(doc))
+
+
+def triples(statements, evidence, *, negated=None):
+    names = {e.id: e.name for e in VOCAB}
+    keys = {ev.statement_key for ev in evidence if negated is None or ev.negated == negated}
+    return {
+        (names[s.subject], s.predicate.value, names[s.object], s.qualifiers)
+        for s in statements
+        if s.key in keys
+    }
+
+
+def test_sections_give_the_relation_types():
+    statements, evidence = run(label())
+    got = triples(statements, evidence, negated=False)
+    expected = {
+        ("clopidogrel", "TREATS", "myocardial infarction", ()),
+        ("clopidogrel", "TREATS", "stroke", ()),
+        ("clopidogrel", "TREATS", "peripheral arterial disease", ()),
+        ("CYP2C19", "AFFECTS_RESPONSE", "clopidogrel", (("direction", "metabolism"),)),
+        ("clopidogrel", "CONTRAINDICATED_IN", "bleeding", ()),
+        ("clopidogrel", "CONTRAINDICATED_IN", "ticlopidine", ()),
+        ("clopidogrel", "INTERACTS_WITH", "omeprazole", ()),
+        ("clopidogrel", "CAUSES", "bleeding", ()),
+        ("clopidogrel", "TARGETS", "P2Y12", (("action", "inhibitor"),)),
+    }
+    assert got == expected
+    # who was treated in the trials is not an adverse reaction
+    assert not any(t[2] == "acute coronary syndrome" for t in got)
+
+
+def test_not_indicated_is_kept_as_negated_evidence():
+    statements, evidence = run(label())
+    assert triples(statements, evidence, negated=True) == {
+        ("clopidogrel", "TREATS", "migraine", ())
+    }
+
+
+def test_evidence_keeps_label_provenance_and_spans():
+    doc = label()
+    statements, evidence = run(doc)
+    by_key = {s.key: s for s in statements}
+    for ev in evidence:
+        assert ev.document_id == "SPL:abc-123@3"  # set id and version
+        assert ev.source_kind is SourceKind.LABEL
+        assert ev.section == doc.section_at(ev.sentence_start).code
+        assert ev.extractor == "label-rules"
+        st = by_key[ev.statement_key]
+        obj_span = doc.text[ev.object_start : ev.object_end].lower()
+        subj_span = doc.text[ev.subject_start : ev.subject_end].lower()
+        names = {e.id: e.name.lower() for e in VOCAB}
+        # each end's span is its own name; only the label's drug may be unnamed (empty)
+        for span, cid in ((subj_span, st.subject), (obj_span, st.object)):
+            assert span == names[cid] or (span == "" and cid == "MESH:D000077144"), (span, st)
+    treats = [ev for ev in evidence if by_key[ev.statement_key].predicate is Predicate.TREATS]
+    # the indication sentence names the drug: the subject span points at it
+    assert all(doc.text[ev.subject_start : ev.subject_end] == "Clopidogrel" for ev in treats)
+
+
+def test_interaction_evidence_carries_the_effect_text():
+    statements, evidence = run(label())
+    inter = {s.key for s in statements if s.predicate is Predicate.INTERACTS_WITH}
+    notes = [ev.note for ev in evidence if ev.statement_key in inter]
+    assert notes == ["Omeprazole reduces the antiplatelet activity of clopidogrel."]
+
+
+def test_subject_from_ingredient_with_salt_when_no_moiety():
+    meta = {k: v for k, v in METADATA.items() if k != "active_moieties"}
+    ex = LabelRelationExtractor(LINKER)
+    assert [e.name for e in ex.subjects(label(meta))] == ["clopidogrel"]
+
+
+def test_plain_callable_lookup_and_no_subject_no_statements():
+    by_name = {e.name: e for e in VOCAB}
+    ex = LabelRelationExtractor(lambda name, etype: by_name.get(name.lower()))
+    assert [e.name for e in ex.subjects(label())] == ["clopidogrel"]
+    unknown = {**METADATA, "active_moieties": "ZZZ", "active_ingredients": "ZZZ"}
+    assert run(label(unknown)) == ([], [])
+
+
+@pytest.mark.parametrize(
+    "sentence, action",
+    [
+        ("X is a selective antagonist of the 5-HT3 receptor.", TargetAction.ANTAGONIST),
+        ("X blocks the beta-1 receptor.", TargetAction.ANTAGONIST),
+        ("X is an agonist at mu opioid receptors.", TargetAction.AGONIST),
+        ("X inhibits HMG-CoA reductase.", TargetAction.INHIBITOR),
+        ("X activates AMPK.", TargetAction.ACTIVATOR),
+        ("X binds to TNF-alpha.", TargetAction.BINDER),
+        ("The exact mechanism is unknown.", TargetAction.UNKNOWN),
+    ],
+)
+def test_mechanism_verbs(sentence, action):
+    assert target_action(sentence) is action
+
+
+SPL_FIXTURE = (
+    Path(__file__).resolve().parents[1] / "fixtures" / "loaders" / "spl" / "inomax_v14_20190225.xml"
+)
+
+
+@pytest.mark.skipif(not SPL_FIXTURE.exists(), reason="SPL loader fixture not present")
+def test_real_label_through_the_spl_loader():
+    from loaders.spl import read_spl
+
+    (doc,) = [d for d in read_spl(SPL_FIXTURE) if isinstance(d, Document)]
+    statements, evidence = run(doc)
+    got = triples(statements, evidence, negated=False)
+    assert ("nitric oxide", "TREATS", "hypoxic respiratory failure", ()) in got
+    sections = {ev.section for ev in evidence}
+    assert "34067-9" in sections

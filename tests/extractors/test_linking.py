@@ -1,0 +1,209 @@
+"""The linker on a tiny in-memory KB: cascade, abbreviations, type constraints, variants."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.abbreviations import AbbreviationFinder
+from extractors.linking.kb import (
+    RANK_ALIAS,
+    RANK_CORPUS,
+    RANK_PREFERRED,
+    RANK_SYNONYM,
+    KBData,
+    KBRecord,
+    KnowledgeBase,
+)
+from extractors.linking.linker import DictionaryLinker, LinkerConfig
+from kg.model import Document, EntityType, Mention
+
+D, DIS, G, V = EntityType.DRUG, EntityType.DISEASE, EntityType.GENE, EntityType.VARIANT
+S = 10  # rank scale used by the build
+
+
+def tiny_kb() -> KnowledgeBase:
+    records = [
+        KBRecord("MESH:D001241", D, "Aspirin", ("DRUGBANK:DB00945",)),
+        KBRecord("MESH:D000082", D, "Acetaminophen", ("DRUGBANK:DB00316",)),
+        KBRecord("MESH:D058186", DIS, "Acute Kidney Injury"),
+        KBRecord("MESH:D012213", DIS, "Rheumatic Fever"),
+        KBRecord("MESH:D001943", DIS, "Breast Neoplasms", ("DOID:1612",)),
+        KBRecord("NCBIGene:673", G, "BRAF", ("HGNC:1097",)),
+        KBRecord("NCBIGene:1956", G, "EGFR", ("HGNC:3236",)),
+        KBRecord("MESH:D006973", DIS, "Hypertension"),
+        KBRecord("NCBIGene:2064", G, "ERBB2", ("HGNC:3430",)),
+        KBRecord("NCBIGene:25", G, "ABL1", ("HGNC:76",)),
+        KBRecord("NCBIGene:613", G, "BCR", ("HGNC:1014",)),
+        KBRecord("NCBIGene:1557", G, "CYP2C19", ("HGNC:2621",)),
+    ]
+    names = [
+        (0, RANK_PREFERRED * S, "Aspirin"),
+        (0, RANK_SYNONYM * S, "acetylsalicylic acid"),
+        (1, RANK_PREFERRED * S, "Acetaminophen"),
+        (1, RANK_SYNONYM * S, "Tylenol"),
+        (1, RANK_SYNONYM * S, "paracetamol"),
+        (2, RANK_PREFERRED * S, "Acute Kidney Injury"),
+        (2, RANK_CORPUS * S, "acute renal failure"),
+        (3, RANK_PREFERRED * S, "Rheumatic Fever"),
+        (3, RANK_ALIAS * S, "ARF"),  # the KB's own reading of "ARF"
+        (4, RANK_PREFERRED * S, "Breast Neoplasms"),
+        (4, RANK_SYNONYM * S, "breast tumor"),
+        (4, RANK_SYNONYM * S, "breast cancer"),
+        (5, RANK_PREFERRED * S, "BRAF"),
+        (6, RANK_PREFERRED * S, "EGFR"),
+        (6, RANK_ALIAS * S, "ERBB1"),
+        (7, RANK_PREFERRED * S, "Hypertension"),
+        (7, RANK_CORPUS * S, "hypertensive"),
+        (8, RANK_PREFERRED * S, "ERBB2"),
+        (8, RANK_ALIAS * S, "HER2"),
+        (9, RANK_PREFERRED * S, "ABL1"),
+        (9, RANK_SYNONYM * S, "ABL"),
+        (10, RANK_PREFERRED * S, "BCR"),
+        (11, RANK_PREFERRED * S, "CYP2C19"),
+    ]
+    stops = [(D, "[3H]-naloxone")]
+    return KnowledgeBase.from_data(KBData(records, names, stops))
+
+
+@pytest.fixture(scope="module")
+def linker() -> DictionaryLinker:
+    return DictionaryLinker(kb=tiny_kb(), abbreviations=AbbreviationFinder(use_scispacy=False))
+
+
+def mention(
+    text: str, doc_text: str, etype: EntityType, nth: int = 0, ids: tuple[str, ...] = ()
+) -> Mention:
+    start = -1
+    for _ in range(nth + 1):
+        start = doc_text.index(text, start + 1)
+    return Mention(start, start + len(text), text, etype, ids=ids)
+
+
+def test_exact_synonym_and_brand_link_to_one_entity(linker):
+    text = "Tylenol (paracetamol) and acetaminophen were compared."
+    doc = Document("PMID:1", "text", text)
+    ms = [
+        mention("Tylenol", text, D),
+        mention("paracetamol", text, D),
+        mention("acetaminophen", text, D),
+    ]
+    linked = linker.link(doc, ms)
+    assert {lm.entity.id for lm in linked} == {"MESH:D000082"}
+    assert all(lm.mention.ids == ("MESH:D000082",) for lm in linked)
+    assert linked[0].entity.name == "Acetaminophen"
+    assert "Tylenol" in linked[0].entity.synonyms
+    assert "DRUGBANK:DB00316" in linked[0].entity.xrefs
+
+
+def test_abbreviation_takes_the_long_forms_entity(linker):
+    text = "Patients developed acute renal failure (ARF) after surgery. ARF was transient."
+    doc = Document("PMID:2", "text", text)
+    ms = [
+        mention("acute renal failure", text, DIS),
+        mention("ARF", text, DIS),
+        mention("ARF", text, DIS, nth=1),
+    ]
+    linked = linker.link(doc, ms)
+    assert [lm.entity.id for lm in linked] == ["MESH:D058186"] * 3
+    # without the document's definition, the KB's own reading of "ARF" applies
+    plain = DictionaryLinker(kb=linker.kb, config=LinkerConfig(abbreviations=False))
+    assert plain.link(doc, ms)[1].entity.id == "MESH:D012213"
+
+
+def test_type_constraint_keeps_genes_and_drugs_apart(linker):
+    text = "EGFR and aspirin."
+    doc = Document("PMID:3", "text", text)
+    as_drug = linker.link(doc, [mention("EGFR", text, D), mention("aspirin", text, DIS)])
+    assert [lm.entity for lm in as_drug] == [None, None]
+    as_right = linker.link(doc, [mention("EGFR", text, G), mention("aspirin", text, D)])
+    assert [lm.entity.id for lm in as_right] == ["NCBIGene:1956", "MESH:D001241"]
+
+
+def test_unlinkable_mentions_stay_unlinked_and_lose_gold_ids(linker):
+    text = "Zorblaxine and [3H]-naloxone were infused."
+    doc = Document("PMID:4", "text", text)
+    ms = [mention("Zorblaxine", text, D, ids=("MESH:D999999",)), mention("[3H]-naloxone", text, D)]
+    linked = linker.link(doc, ms)
+    assert [lm.entity for lm in linked] == [None, None]
+    assert [lm.mention.ids for lm in linked] == [(), ()]
+    assert [lm.score for lm in linked] == [0.0, 0.0]
+
+
+def test_loose_and_fuzzy_matches_score_below_exact(linker):
+    text = "Breast tumours and breast cancers and brest tumor were seen."
+    doc = Document("PMID:5", "text", text)
+    ms = [
+        mention("Breast tumours", text, DIS),
+        mention("breast cancers", text, DIS),
+        mention("brest tumor", text, DIS),
+    ]
+    linked = linker.link(doc, ms)
+    assert [lm.entity.id for lm in linked] == ["MESH:D001943"] * 3
+    assert all(lm.score < 1.0 for lm in linked)
+    assert linked[2].score < linked[0].score
+    dictionary_only = DictionaryLinker(kb=linker.kb, config=LinkerConfig(fuzzy=False))
+    assert dictionary_only.link(doc, ms)[2].entity is None
+
+
+def test_lookup_free_text_with_types(linker):
+    top, score = linker.lookup("Tylenol")[0]
+    assert top.id == "MESH:D000082" and score == 1.0
+    assert linker.lookup("EGFR", [D]) == []
+    found = {e.id for e, _ in linker.lookup("aspirin allergy")}
+    assert "MESH:D001241" in found
+    assert linker.lookup("   ") == []
+
+
+def test_variants_get_gene_anchored_ids(linker):
+    text = "BRAF V600E was found. In EGFR, the T790M mutation and rs121434569 confer resistance. G12D alone."
+    doc = Document("PMID:6", "text", text)
+    ms = [
+        mention("BRAF V600E", text, V),
+        mention("EGFR", text, G),
+        mention("T790M", text, V),
+        mention("rs121434569", text, V),
+    ]
+    linked = linker.link(doc, ms)
+    braf, _, t790m, rs = linked
+    assert braf.entity.id == "VAR:BRAF:p.V600E"
+    assert "NCBIGene:673" in braf.entity.xrefs
+    assert t790m.entity.id == "VAR:EGFR:p.T790M"
+    assert rs.entity.id == "dbSNP:rs121434569"
+    # a change with no gene anywhere in the document names no variant
+    lonely = Document("PMID:7", "text", "G12D alone.")
+    assert linker.link(lonely, [Mention(0, 4, "G12D", V)])[0].entity is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "gene_ids"),
+    [
+        ("HER2 amplification", "VAR:ERBB2:amplification", {"NCBIGene:2064", "HGNC:3430"}),
+        ("BCR-ABL", "VAR:BCR::ABL1", {"NCBIGene:613", "NCBIGene:25"}),
+        ("CYP2C19*2", "VAR:CYP2C19*2", {"NCBIGene:1557"}),
+        ("BRAF p.Val600Glu", "VAR:BRAF:p.V600E", {"NCBIGene:673"}),
+    ],
+)
+def test_variant_kinds_use_hgnc_symbols(linker, text, expected, gene_ids):
+    doc = Document("PMID:9", "text", f"We found {text} here.")
+    start = doc.text.index(text)
+    linked = linker.link(doc, [Mention(start, start + len(text), text, V)])[0]
+    assert linked.entity is not None and linked.entity.id == expected
+    assert gene_ids <= set(linked.entity.xrefs)
+    assert linked.mention.ids == (expected,)
+
+
+def test_unreadable_variant_text_stays_unlinked(linker):
+    text = "a frameshift somewhere in BRAF"
+    doc = Document("PMID:10", "text", text)
+    assert (
+        linker.link(doc, [Mention(0, 12, "a frameshift", V), Mention(26, 30, "BRAF", G)])[0].entity
+        is None
+    )
+
+
+def test_link_many_returns_processed_and_failed(linker):
+    text = "aspirin"
+    docs = [Document("PMID:8", "text", text)]
+    done, failed = linker.link_many(docs, [[Mention(0, 7, "aspirin", D)]])
+    assert failed == []
+    assert done[0][0].entity.id == "MESH:D001241"

@@ -1,0 +1,63 @@
+"""The document-level concept measure and ``medkg eval linking``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from api.cli import main
+from extractors.base import LinkedMention
+from extractors.linking.evaluate import gold_concepts, predicted_concepts, score_documents
+from kg.model import Document, Entity, EntityType, Mention
+from kg.settings import REPO_ROOT
+
+SAMPLE = REPO_ROOT / "tests" / "fixtures" / "linking" / "bc5cdr_train_sample.PubTator"
+D, DIS = EntityType.DRUG, EntityType.DISEASE
+
+
+def test_concepts_are_sets_per_document():
+    doc = Document(
+        "PMID:1",
+        "text",
+        "x",
+        mentions=(
+            Mention(0, 1, "a", D, ids=("MESH:D1",)),
+            Mention(0, 1, "a", D, ids=("MESH:D1",)),  # repeated: counted once
+            Mention(0, 1, "b", DIS, ids=("MESH:D2", "MESH:D3")),  # composite: both ids
+            Mention(0, 1, "c", DIS),  # unlinkable in gold: nothing
+        ),
+    )
+    gold = gold_concepts(doc)
+    assert gold == {("Drug", "MESH:D1"), ("Disease", "MESH:D2"), ("Disease", "MESH:D3")}
+    linked = [
+        LinkedMention(Mention(0, 1, "a", D), Entity("MESH:D1", D, "A"), 1.0),
+        LinkedMention(Mention(0, 1, "b", DIS), Entity("MESH:D2", DIS, "B"), 1.0),
+        LinkedMention(Mention(0, 1, "d", DIS), Entity("MESH:D9", DIS, "D"), 0.8),
+        LinkedMention(Mention(0, 1, "e", DIS), None, 0.0),
+    ]
+    report = score_documents([("PMID:1", gold, predicted_concepts(linked))]).as_dict()
+    assert report["per_type"]["Drug"] == {
+        "precision": 1.0,
+        "recall": 1.0,
+        "f1": 1.0,
+        "tp": 1,
+        "fp": 0,
+        "fn": 0,
+    }
+    dis = report["per_type"]["Disease"]
+    assert (dis["tp"], dis["fp"], dis["fn"]) == (1, 1, 1)
+    assert report["micro"]["precision"] == pytest.approx(2 / 3, abs=1e-4)
+    assert report["micro"]["recall"] == pytest.approx(2 / 3, abs=1e-4)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)  # a lazy-loading deadlock once hung here
+def test_cli_eval_linking_on_gold_mentions(capsys):
+    assert main(["eval", "linking", "--corpus", str(SAMPLE), "--mentions", "gold", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result["per_type"]) == {"Drug", "Disease"}
+    for scores in [*result["per_type"].values(), result["micro"]]:
+        assert set(scores) >= {"precision", "recall", "f1"}
+    assert result["documents"] == 4
+    assert result["micro"]["f1"] > 0.5

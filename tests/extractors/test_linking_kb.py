@@ -1,0 +1,196 @@
+"""``medkg kb build`` on a miniature data directory in the real file formats, and the KB files."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from api.cli import main
+from extractors.linking.build import build_kb, clean_brand, strip_salt
+from extractors.linking.kb import KnowledgeBase, write_kb
+from kg.errors import BadInputError, ModelNotFoundError
+from kg.model import EntityType
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".gz":
+        with gzip.open(path, "wt", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+
+
+def make_data_dir(root: Path) -> Path:
+    """A few rows of every source the build reads, in the shared data's formats."""
+    _write(
+        root / "mesh/terms.tsv",
+        "mesh_id\tmesh_name\nD001241\tAspirin\nD000082\tAcetaminophen\n"
+        "D003924\tDiabetes Mellitus, Type 2\nD011899\tRanitidine\nD000068877\tImatinib Mesylate\n",
+    )
+    _write(
+        root / "mesh/tree-numbers.tsv.gz",
+        "mesh_id\tmesh_name\tmesh_tree_number\n"
+        "D001241\tAspirin\tD02.455.426.559.389.657.410.595.054\n"
+        "D000082\tAcetaminophen\tD02.065.199.092.040\n"
+        "D003924\tDiabetes Mellitus, Type 2\tC18.452.394.750.149\n"
+        "D011899\tRanitidine\tD03.383.129.578.650\n"
+        "D000068877\tImatinib Mesylate\tD03.383.742.680.245\n",
+    )
+    _write(
+        root / "disease_ontology/xrefs.tsv",
+        "doid_code\tdoid_name\tresource\tresource_id\n"
+        "DOID:9352\ttype 2 diabetes mellitus\tMSH\tD003924\nDOID:9352\ttype 2 diabetes mellitus\tOMIM\t125853\n"
+        "DOID:0050859\themorrhagic cystitis\tUMLS\tC0877354\n",
+    )
+    _write(
+        root / "disease_ontology/term-names.tsv",
+        "doid\tname\ttype\n"
+        "DOID:9352\ttype 2 diabetes mellitus\tname\nDOID:9352\tNIDDM\texact-synonym\n"
+        "DOID:0050859\themorrhagic cystitis\tname\n",
+    )
+    _write(
+        root / "drugbank/drugbank_vocabulary.csv",
+        "DrugBank ID,Accession Numbers,Common name,CAS,UNII,Synonyms,Standard InChI Key\n"
+        "DB00945,APRD00264,Acetylsalicylic acid,50-78-2,R16CO5Y76E,Aspirin | ASA | Acetylsalicylic acid,X\n"
+        "DB00316,APRD00252,Acetaminophen,103-90-2,362O9ITL9D,Paracetamol | APAP,X\n"
+        "DB00619,APRD01028,Imatinib,152459-95-5,BKJ8M8G5HI,Imatinib | Imatinibum,X\n"
+        "DB99999,,Zorblaxine,,,Zorb-1,\n",
+    )
+    products = (
+        "ApplNo\tProductNo\tForm\tStrength\tReferenceDrug\tDrugName\tActiveIngredient\tReferenceStandard\r\n"
+        "017756\t001\tSUPPOSITORY;RECTAL\t650MG\t0\tTYLENOL\tACETAMINOPHEN\t0\r\n"
+        "018703\t001\tTABLET;ORAL\t150MG\t1\tZANTAC 150\tRANITIDINE HYDROCHLORIDE\t0\r\n"
+        "021335\t001\tTABLET;ORAL\t100MG\t1\tGLEEVEC\tIMATINIB MESYLATE\t0\r\n"
+        "019771\t001\tTABLET;ORAL\t200MG;30MG\t1\tADVIL COLD\tIBUPROFEN; PSEUDOEPHEDRINE HYDROCHLORIDE\t1\r\n"
+        "070001\t001\tTABLET;ORAL\t325MG\t0\tASPIRIN\tASPIRIN\t0\r\n"
+    )
+    (root / "drugsatfda").mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(root / "drugsatfda/drugsatfda_2020.zip", "w") as zf:
+        zf.writestr("Products.txt", products)
+    _write(
+        root / "civic/nightly-2021-02-25-DrugSummaries.tsv",
+        "drug_name\tdrug_id\teids\nImatinib (STI571)\t633\t\n",
+    )
+    _write(
+        root / "genes/hgnc_symbols_2021-02.tsv",
+        "Approved symbol\tApproved name\tPrevious symbols\tAlias symbols\n"
+        "TP53\ttumor protein p53\t\tp53, LFS1\nERBB2\terb-b2 receptor tyrosine kinase 2\tNGL\tHER-2, HER2, NEU\n",
+    )
+    _write(
+        root / "genes/ncbi_Homo_sapiens.gene_info_2015-06.gz",
+        "#Format: tax_id GeneID Symbol ...\n"
+        "9606\t7157\tTP53\t-\tBCC7|LFS1|TRP53\tMIM:191170|HGNC:HGNC:11998\t17\t17p13.1\ttumor protein p53\tprotein-coding\tTP53\ttumor protein p53\tO\tcellular tumor antigen p53\t20150607\n"
+        "9606\t2064\tERBB2\t-\tCD340|HER-2|HER2|NEU|NGL\tMIM:164870|HGNC:HGNC:3430\t17\t17q12\tv-erb-b2 avian erythroblastic leukemia viral oncogene homolog 2\tprotein-coding\tERBB2\tv-erb-b2\tO\treceptor tyrosine-protein kinase erbB-2\t20150607\n",
+    )
+    # corpora: a train document teaches "ASA"; a test document must teach nothing
+    _write(
+        root / "bc5cdr/CDR_TrainingSet.PubTator.txt",
+        "100|t|ASA and T2DM.\n100|a|Nothing else.\n100\t0\t3\tASA\tChemical\tD001241\n100\t8\t12\tT2DM\tDisease\tD003924\n\n",
+    )
+    _write(
+        root / "bc5cdr/CDR_DevelopmentSet.PubTator.txt",
+        "200|t|Sorafenib helps.\n200|a|Really.\n200\t0\t9\tSorafenib\tChemical\tC471405\n\n",
+    )
+    _write(
+        root / "bc5cdr/CDR_TestSet.PubTator.txt",
+        "300|t|Secretdrug works.\n300|a|Yes.\n300\t0\t10\tSecretdrug\tChemical\tC999999\n\n",
+    )
+    return root
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory) -> Path:
+    return make_data_dir(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="module")
+def kb(data_dir, tmp_path_factory) -> KnowledgeBase:
+    out = tmp_path_factory.mktemp("kb")
+    write_kb(build_kb(data_dir), out)
+    return KnowledgeBase.load(out)
+
+
+def _best(kb: KnowledgeBase, text: str, etype: EntityType):
+    hits = kb.lookup_exact(text, etype)
+    return kb.entity(hits[0][1]) if hits else None
+
+
+def test_brands_map_to_their_ingredient_through_salt_names(kb):
+    assert _best(kb, "Tylenol", EntityType.DRUG).id == "MESH:D000082"
+    assert _best(kb, "Zantac", EntityType.DRUG).id == "MESH:D011899"
+    gleevec = _best(kb, "Gleevec", EntityType.DRUG)
+    assert gleevec.id == "MESH:D000068877"
+    assert _best(kb, "imatinib", EntityType.DRUG) == gleevec  # DrugBank name, salt-stripped match
+    assert "DRUGBANK:DB00619" in gleevec.xrefs
+    assert _best(kb, "STI571", EntityType.DRUG) == gleevec  # CIViC "Imatinib (STI571)"
+    assert _best(kb, "Advil Cold", EntityType.DRUG) is None  # combination products name nothing
+
+
+def test_drugbank_names_join_mesh_and_unmatched_drugs_get_drugbank_ids(kb):
+    aspirin = _best(kb, "acetylsalicylic acid", EntityType.DRUG)
+    assert aspirin.id == "MESH:D001241"
+    assert {"DRUGBANK:DB00945", "UNII:R16CO5Y76E"} <= set(aspirin.xrefs)
+    assert _best(kb, "Zorb-1", EntityType.DRUG).id == "DRUGBANK:DB99999"
+
+
+def test_disease_ontology_synonyms_and_inverted_mesh_names(kb):
+    t2d = _best(kb, "NIDDM", EntityType.DISEASE)
+    assert t2d.id == "MESH:D003924"
+    assert _best(kb, "type 2 diabetes mellitus", EntityType.DISEASE) == t2d
+    assert {"DOID:9352", "OMIM:125853"} <= set(t2d.xrefs)
+    # a DO disease without a MeSH xref is its own entity
+    assert _best(kb, "hemorrhagic cystitis", EntityType.DISEASE).id == "DOID:0050859"
+
+
+def test_genes_use_hgnc_symbol_and_aliases(kb):
+    her2 = _best(kb, "HER2", EntityType.GENE)
+    assert (her2.id, her2.name) == ("NCBIGene:2064", "ERBB2")
+    assert "HGNC:3430" in her2.xrefs
+    assert _best(kb, "p53", EntityType.GENE).id == "NCBIGene:7157"
+    assert _best(kb, "tumor protein p53", EntityType.GENE).id == "NCBIGene:7157"
+
+
+def test_corpus_synonyms_come_from_train_and_dev_never_test(kb):
+    assert _best(kb, "T2DM", EntityType.DISEASE).id == "MESH:D003924"
+    assert _best(kb, "Sorafenib", EntityType.DRUG).id == "MESH:C471405"
+    assert _best(kb, "Secretdrug", EntityType.DRUG) is None
+    assert kb.row_of("MESH:C999999") is None
+
+
+def test_test_split_cannot_feed_the_kb(data_dir):
+    with pytest.raises(BadInputError):
+        build_kb(data_dir, ["train", "test"])
+
+
+def test_write_is_deterministic_and_checksummed(data_dir, tmp_path):
+    data = build_kb(data_dir)
+    a, b = write_kb(data, tmp_path / "a"), write_kb(build_kb(data_dir), tmp_path / "b")
+    assert a["sha256"] == b["sha256"]
+    meta = json.loads((tmp_path / "a" / "kb.json").read_text())
+    assert meta["counts"]["entities.Gene"] == 2
+
+
+def test_cli_builds_a_kb(data_dir, tmp_path, capsys):
+    assert (
+        main(["kb", "build", "--data", str(data_dir), "--out", str(tmp_path / "kb"), "--json"]) == 0
+    )
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["corpus_splits"] == ["train", "dev"]
+    assert (tmp_path / "kb" / "entities.tsv.gz").is_file()
+
+
+def test_missing_kb_is_a_named_error(tmp_path):
+    with pytest.raises(ModelNotFoundError):
+        KnowledgeBase.load(tmp_path)
+
+
+def test_salt_and_brand_cleaning():
+    assert strip_salt("IMATINIB MESYLATE") == "imatinib"
+    assert strip_salt("Aspirin") == ""
+    assert clean_brand("ZANTAC 150") == "ZANTAC"
+    assert clean_brand("ZANTAC IN PLASTIC CONTAINER") == "ZANTAC"

@@ -1,0 +1,92 @@
+"""The shipped KB (models/kb): the names users type resolve to the nodes the graph uses."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from extractors.linking.kb import ENTITIES_FILE, META_FILE, NAMES_FILE
+from extractors.linking.linker import DictionaryLinker
+from kg.model import Document, EntityType, Mention
+from kg.settings import REPO_ROOT
+
+KB_DIR = REPO_ROOT / "models" / "kb"
+pytestmark = pytest.mark.slow  # loads the 2 MB KB once (a few seconds)
+
+D, DIS, G = EntityType.DRUG, EntityType.DISEASE, EntityType.GENE
+
+
+@pytest.fixture(scope="module")
+def linker() -> DictionaryLinker:
+    return DictionaryLinker(KB_DIR)
+
+
+def top(linker: DictionaryLinker, text: str, *types: EntityType):
+    found = linker.lookup(text, list(types) or None)
+    assert found, f"nothing found for {text!r}"
+    return found[0][0]
+
+
+def test_files_match_their_checksums():
+    meta = json.loads((KB_DIR / META_FILE).read_text())
+    for name in (ENTITIES_FILE, NAMES_FILE):
+        assert hashlib.sha256((KB_DIR / name).read_bytes()).hexdigest() == meta["sha256"][name]
+    assert meta["corpus_splits"] == ["train", "dev"]
+    assert meta["extra_sources"] == []
+    size = sum((KB_DIR / n).stat().st_size for n in (ENTITIES_FILE, NAMES_FILE))
+    assert size < 8 * 1024 * 1024
+
+
+def test_imatinib_gleevec_sti571_are_one_node(linker):
+    ids = {top(linker, t, D).id for t in ("imatinib", "Gleevec", "STI-571", "STI571")}
+    assert len(ids) == 1
+    entity = top(linker, "Gleevec", D)
+    assert entity.id.startswith("MESH:")
+    assert "DRUGBANK:DB00619" in entity.xrefs
+
+
+def test_brand_names_resolve_to_ingredients(linker):
+    assert top(linker, "Tylenol", D).id == top(linker, "acetaminophen", D).id == "MESH:D000082"
+    assert top(linker, "Coumadin", D).id == top(linker, "warfarin", D).id
+
+
+def test_gene_symbols_and_aliases(linker):
+    egfr = top(linker, "EGFR", G)
+    assert (egfr.id, egfr.name) == ("NCBIGene:1956", "EGFR")
+    assert any(x.startswith("HGNC:") for x in egfr.xrefs)
+    assert top(linker, "p53", G).name == "TP53"
+    assert top(linker, "HER2", G).name == "ERBB2"
+
+
+def test_patient_inputs(linker):
+    assert top(linker, "type 2 diabetes", DIS).id == "MESH:D003924"
+    found = {e.id for e, _ in linker.lookup("aspirin allergy")}
+    assert "MESH:D001241" in found  # aspirin, the drug the allergy is to
+
+
+def test_type_constraints_and_unlinkable_text(linker):
+    assert all(e.type is D for e, _ in linker.lookup("EGFR", [D]))
+    assert linker.lookup("qzxv wrrpt") == []
+    text = "Flurbozamine qzx was given."
+    linked = linker.link(Document("PMID:1", "text", text), [Mention(0, 16, "Flurbozamine qzx", D)])
+    assert linked[0].entity is None
+
+
+def test_abbreviations_in_a_real_abstract(linker):
+    text = (
+        "Puromycin aminonucleoside (PAN) induces nephrosis in rats. "
+        "Rats given PAN developed proteinuria."
+    )
+    doc = Document("PMID:2", "text", text)
+    first = text.index("PAN")
+    second = text.index("PAN", first + 1)
+    ms = [
+        Mention(0, 25, "Puromycin aminonucleoside", D),
+        Mention(first, first + 3, "PAN", D),
+        Mention(second, second + 3, "PAN", D),
+    ]
+    linked = linker.link(doc, ms)
+    assert linked[0].entity is not None
+    assert {lm.entity.id for lm in linked} == {linked[0].entity.id}

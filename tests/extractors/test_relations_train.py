@@ -1,0 +1,126 @@
+"""The training script end to end on CPU: prepare -> train -> ONNX int8 -> serve."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from extractors.relations.prepare import CORPORA, SPLITS, chemprot_sentences, prepare
+from kg.model import EntityType
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets" / "tiny-re"
+FIXTURE = {"biored": "biored.PubTator", "cdr": "cdr.PubTator", "chemprot": "chemprot.jsonl"}
+
+
+def corpora_tree(root: Path) -> Path:
+    """The corpus layout ``prepare`` expects, with the tiny fixtures as every split."""
+    for task, paths in CORPORA.items():
+        for _split, rel in zip(SPLITS, paths, strict=True):
+            dst = root / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ASSETS / "corpus" / FIXTURE[task], dst)
+    return root
+
+
+def test_chemprot_grouping_recovers_types_and_negatives():
+    with open(ASSETS / "corpus" / "chemprot.jsonl", encoding="utf-8") as fh:
+        lines = fh.readlines()
+    sentences = list(chemprot_sentences(lines))
+    # one line per annotated pair; lines of the same sentence collapse into one example
+    assert 0 < len(sentences) < len(lines)
+    first = sentences[0]
+    names = {first.text[s:e]: t for s, e, t in first.entities}
+    assert names["Epidermal growth factor receptor"] is EntityType.GENE
+    assert names["gefitinib"] is EntityType.DRUG
+    positives = sum(1 for cs in sentences for label in cs.pairs.values() if label != "none")
+    assert positives == len(lines)
+    for cs in sentences:
+        for i, j in cs.pairs:
+            assert cs.entities[i][2] is EntityType.DRUG and cs.entities[j][2] is EntityType.GENE
+
+
+def test_prepare_writes_marked_windows_and_head_labels(tmp_path):
+    out = tmp_path / "prepared"
+    report = prepare(corpora_tree(tmp_path / "data"), out, ASSETS / "model" / "tokenizer.json")
+    assert report["train/biored"]["examples"] == 2 and report["train/cdr"]["examples"] == 2
+    labels = json.loads((out / "labels.json").read_text())
+    tasks = list(labels["tasks"])
+    rows = [json.loads(line) for line in (out / "train.jsonl").read_text().splitlines()]
+    for ex in rows:
+        for w, off in ex["mentions"]:
+            assert ex["windows"][w][off] in labels["markers"].values()
+        for pair in ex["pairs"]:
+            assert len(pair) == 2 + len(tasks)
+            own = pair[2 + tasks.index(ex["task"])]
+            assert own >= 0  # every pair is labelled for its own corpus's head
+    assert sum(1 for ex in rows for p in ex["pairs"] if p[2 + tasks.index(ex["task"])] > 0) == sum(
+        report[f"train/{t}"]["positives"] for t in tasks
+    )
+
+
+@pytest.mark.slow
+def test_train_exports_a_servable_int8_model(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("onnx")
+    from extractors.relations import train
+    from extractors.relations.evaluate import gold_linked
+    from extractors.relations.extractor import TransformerRelationExtractor
+    from loaders.pubtator import read_pubtator
+
+    prepared = tmp_path / "prepared"
+    prepare(corpora_tree(tmp_path / "data"), prepared, ASSETS / "model" / "tokenizer.json")
+    out = tmp_path / "model"
+    rc = train.main(
+        [
+            "--data",
+            str(prepared),
+            "--base",
+            str(ASSETS / "model"),
+            "--out",
+            str(out),
+            "--tiny",
+            "8",
+            "--max-steps",
+            "3",
+            "--device",
+            "cpu",
+            "--threads",
+            "1",
+        ]
+    )
+    assert rc == 0
+    for name in ("model.onnx", "tokenizer.json", "labels.json", "metrics.json"):
+        assert (out / name).is_file()
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["steps"] == 3 and set(metrics["dev_int8_onnx"]) >= {"biored", "cdr", "chemprot"}
+    meta = json.loads((out / "labels.json").read_text())
+    assert set(metrics["sha256"]) == {"model.onnx"}  # a tiny model needs no external data
+    assert meta["version"] == train.model_version([out / "model.onnx"])
+    docs = list(read_pubtator(ASSETS / "corpus" / "biored.PubTator"))
+    ex = TransformerRelationExtractor(out)
+    preds = ex.classify_many([(docs[0], [], gold_linked(docs[0]))])[0]
+    assert preds and all(abs(sum(p.heads["biored"].values()) - 1) < 1e-3 for p in preds)
+    assert ex.version == meta["version"]
+
+
+def test_large_weights_move_to_external_data_and_still_serve(tmp_path):
+    pytest.importorskip("onnx")
+    from extractors.relations import train
+    from extractors.relations.evaluate import gold_linked
+    from extractors.relations.extractor import TransformerRelationExtractor
+    from loaders.pubtator import read_pubtator
+
+    for f in (ASSETS / "model").iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    files = train.shard(tmp_path / "model.onnx", limit=200_000)
+    assert [f.name for f in files] == ["model.onnx", "model.onnx.data"]
+    assert all(f.stat().st_size <= 200_000 for f in files[:1])
+    doc = next(iter(read_pubtator(ASSETS / "corpus" / "biored.PubTator")))
+    item = [(doc, [], gold_linked(doc))]
+    split = TransformerRelationExtractor(tmp_path).classify_many(item)[0]
+    whole = TransformerRelationExtractor(ASSETS / "model").classify_many(item)[0]
+    assert [p.heads for p in split] == [p.heads for p in whole]
