@@ -140,9 +140,8 @@ def build_batch(
     )
 
 
-def apply_with_retry(
-    store: GraphStore,
-    batch: WriteBatch,
+def with_retry(
+    call: Callable[[], Any],
     *,
     give_up_after: float,
     sleep: Callable[[float], None] = time.sleep,
@@ -152,7 +151,7 @@ def apply_with_retry(
     delay, waited = 0.5, 0.0
     while True:
         try:
-            return store.apply(batch)
+            return call()
         except StoreUnavailableError as exc:
             if waited >= give_up_after or (stop is not None and stop.stopped):
                 raise StoreUnavailableError(
@@ -163,6 +162,17 @@ def apply_with_retry(
             sleep(delay)
             waited += delay
             delay = min(delay * 2, 10.0)
+
+
+def apply_with_retry(
+    store: GraphStore,
+    batch: WriteBatch,
+    *,
+    give_up_after: float,
+    sleep: Callable[[float], None] = time.sleep,
+    stop: StopFlag | None = None,
+) -> Any:
+    return with_retry(lambda: store.apply(batch), give_up_after=give_up_after, sleep=sleep, stop=stop)
 
 
 # -- worker processes ---------------------------------------------------------
@@ -237,7 +247,9 @@ class Ingestor:
         unique: dict[str, Document] = {}
         for d in docs:
             unique[d.id] = d  # the last version in the stream wins
-        ledger = self.store.ledger(list(unique))
+        ledger = with_retry(
+            lambda: self.store.ledger(list(unique)), give_up_after=self.retry_seconds, stop=self.stop
+        )
         todo = []
         for doc in unique.values():
             prior = ledger.get(doc.id)
