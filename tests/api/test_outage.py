@@ -59,6 +59,7 @@ def test_neo4j_outage_mid_run_is_survived(neo4j_server, neo4j_store, tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, err[-3000:]
-    assert "retrying" in err  # it did see the outage
+    # It saw the outage: our backoff ("retrying") or the driver's own ("will be retried").
+    assert "retrying" in err or "will be retried" in err
     assert _graph(neo4j_store)[:3] == reference[:3]
     assert _graph(neo4j_store)[3] == reference[3]
