@@ -11,7 +11,7 @@ from pathlib import Path
 TRAIN_PASSTHROUGH = (
     # (flag, type, help) forwarded to ``python -m extractors.ner.train``
     ("--epochs", float, "passes over the training data (default 10)"),
-    ("--max-steps", int, "stop after this many optimiser steps"),
+    ("--max-steps", int, "train this many optimiser steps (overrides --epochs)"),
     ("--time-budget", float, "seconds of training; the schedule is shortened to fit"),
     ("--batch-size", int, "sentences per batch (default 32)"),
     ("--lr", float, "encoder learning rate (default 1e-4)"),

@@ -111,6 +111,7 @@ class NerRecognizer:
         cache: TaggerCache | None = None,
         threads: int = 0,
         batch_size: int = 64,
+        max_length: int | None = None,
         propagate_types: Sequence[EntityType] = (EntityType.DRUG,),
     ) -> None:
         self.model = str(model)
@@ -120,7 +121,7 @@ class NerRecognizer:
         # +1.6); for diseases and genes it costs as much precision as it brings recall.
         self.propagate_types = frozenset(propagate_types)
         self._routing = {k: tuple(v) for k, v in routing.items()} if routing else None
-        self._cache = cache or TaggerCache(threads=threads, max_batch=batch_size)
+        self._cache = cache or TaggerCache(threads=threads, max_batch=batch_size, max_length=max_length)
         self._tagger: OnnxTagger | None = None
         self._schema: Schema | None = None
 
@@ -163,7 +164,11 @@ class NerRecognizer:
         return f"{self.name}@{self.version}"
 
     def load(self) -> NerRecognizer:
-        self.tagger.load()
+        """Open the ONNX session now (it opens on first use otherwise)."""
+        try:
+            self.tagger.load()
+        except ModelLoadError as exc:
+            raise ModelNotFoundError(f"NER model: {exc}") from exc
         return self
 
     # -- recognition --------------------------------------------------------------
@@ -175,7 +180,7 @@ class NerRecognizer:
         self, docs: Sequence[Document], sentences: Sequence[Sequence[Sentence]]
     ) -> list[list[Mention]]:
         """Like ``recognize`` with the sentences given (e.g. a corpus's own split)."""
-        tagger = self.tagger
+        tagger = self.load().tagger
         schema = self.schema
         tag = self.tag
         units: list[tuple[int, list[tuple[int, int]]]] = []

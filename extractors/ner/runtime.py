@@ -199,10 +199,12 @@ class OnnxTagger:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.intra_op_num_threads = self.threads or min(os.cpu_count() or 1, 8)
         opts.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(
-            str(info.onnx_path), opts, providers=["CPUExecutionProvider"]
-        )
-        tok = Tokenizer.from_file(str(info.path / "tokenizer.json"))
+        try:
+            self._session = ort.InferenceSession(str(info.onnx_path), opts, providers=["CPUExecutionProvider"])
+            tok = Tokenizer.from_file(str(info.path / "tokenizer.json"))
+        except Exception as exc:  # onnxruntime/tokenizers raise their own types
+            self._session = None
+            raise ModelLoadError(f"{info.path}: cannot load ({exc})") from exc
         tok.no_truncation()
         tok.no_padding()
         self._tokenizer = tok

@@ -228,7 +228,7 @@ def parse_args(argv=None):
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--corpora", help="comma-separated subset of the prepared corpora")
     p.add_argument("--epochs", type=float, default=10.0)
-    p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: epochs decide)")
+    p.add_argument("--max-steps", type=int, default=0, help="train this many steps (0: --epochs decides)")
     p.add_argument("--time-budget", type=float, default=0.0, help="seconds of training; shortens the schedule to fit")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=1e-4)
@@ -299,9 +299,7 @@ def main(argv=None) -> int:
         g["initial_lr"] = g["lr"]
     opt = torch.optim.AdamW(groups, lr=args.lr, fused=cuda)
     steps_per_epoch = math.ceil(len(train) / args.batch_size)
-    total = int(steps_per_epoch * args.epochs)
-    if args.max_steps:
-        total = min(total, args.max_steps)
+    total = args.max_steps or int(steps_per_epoch * args.epochs)
     planned = total
     eval_at = _eval_points(total, args.evals)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if cuda else torch.autocast("cpu", enabled=False)

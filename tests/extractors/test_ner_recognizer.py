@@ -50,6 +50,11 @@ def test_missing_model_is_a_named_error(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(ModelNotFoundError):
         NerRecognizer(tmp_path / "empty").load()
+    broken = tmp_path / "broken"
+    shutil.copytree(TINY, broken, ignore=shutil.ignore_patterns("samples"))
+    (broken / "model.onnx").write_bytes(b"not an onnx file")
+    with pytest.raises(ModelNotFoundError):
+        NerRecognizer(broken).load()
 
 
 def test_settings_choose_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -83,19 +88,15 @@ def test_mentions_have_valid_offsets_scores_and_provenance(recognizer: NerRecogn
     assert variants["V600E"].ids[0].endswith("p.V600E")
 
 
-def test_batching_and_order_do_not_change_results(recognizer: NerRecognizer) -> None:
-    docs = read_corpus(BC5CDR) + [Document(id="long", source="text", text=TEXT)]
-    together = recognizer.recognize(docs)
-    alone = [recognizer.recognize([d])[0] for d in reversed(docs)][::-1]
-    assert [[(m.start, m.end, m.type) for m in ms] for ms in together] == [
-        [(m.start, m.end, m.type) for m in ms] for ms in alone
-    ]
-    words = [["Aspirin", "reduced", "fever", "."], ["BRAF", "V600E"], []]
+def test_batch_composition_moves_logits_only_slightly(recognizer: NerRecognizer) -> None:
+    # dynamic int8 scales activations per batch, so other sentences in a batch move the
+    # logits a little (exact order-independence is checked on an fp32 model in
+    # test_ner_windows.py)
+    words = [["Aspirin", "reduced", "fever", "."], ["BRAF", "V600E"], [], TEXT.split()[:300]]
     batch = recognizer.tagger.predict(words)
     for w, rows in zip(words, batch, strict=True):
         single = recognizer.tagger.predict([w])[0]
         assert rows.shape == (len(w), recognizer.schema.width)
-        # dynamic int8 scales activations per batch: other rows move the logits a little
         np.testing.assert_allclose(rows, single, atol=0.05)
 
 

@@ -124,8 +124,7 @@ def test_windowed_logits_equal_whole_sentence(context_free_model: Path, max_leng
 
 def test_no_mention_lost_or_doubled_at_any_window_edge(context_free_model: Path) -> None:
     cache_whole = NerRecognizer(context_free_model, variants=False)
-    small = NerRecognizer(context_free_model, variants=False)
-    small.tagger._max_length = 10  # windows of 8 word pieces
+    small = NerRecognizer(context_free_model, variants=False, max_length=10)  # windows of 8 pieces
     for pos in range(0, 30):
         text = _sentence(60, {pos: "aspirin", pos + 1: "salicylic", pos + 5: "fever"})
         doc = Document(id=f"d{pos}", source="text", text=text)
@@ -136,3 +135,16 @@ def test_no_mention_lost_or_doubled_at_any_window_edge(context_free_model: Path)
         for recognizer in (cache_whole, small):
             got = [(m.start, m.end, m.type) for m in recognizer.recognize([doc])[0]]
             assert got == expected, (pos, recognizer.tagger.max_length)
+
+
+def test_order_and_batching_are_restored(context_free_model: Path) -> None:
+    recognizer = NerRecognizer(context_free_model, variants=False, batch_size=3, max_length=12)
+    docs = [
+        Document(id=str(n), source="text", text=_sentence(n, {n // 2: "aspirin", n // 3: "fever"}) + ". Fever and aspirin.")
+        for n in (5, 80, 11, 33, 2, 60)
+    ]
+    together = recognizer.recognize(docs)
+    alone = [recognizer.recognize([d])[0] for d in reversed(docs)][::-1]
+    assert together == alone
+    for doc, mentions in zip(docs, together, strict=True):
+        assert [m.text for m in mentions].count("aspirin") == doc.text.count("aspirin")
