@@ -64,8 +64,23 @@ KEY_QUALIFIERS: Mapping[Predicate, tuple[str, ...]] = MappingProxyType(
 )
 
 
+class FrozenMap(dict):  # type: ignore[type-arg]
+    """A read-only dict: immutable like MappingProxyType, but picklable (worker processes)."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("FrozenMap is read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))
+
+    def __reduce__(self) -> tuple:  # type: ignore[override]
+        return (FrozenMap, (dict(self),))
+
+
 def _frozen_map(value: Mapping[str, str] | None) -> Mapping[str, str]:
-    return MappingProxyType(dict(value or {}))
+    return value if isinstance(value, FrozenMap) else FrozenMap(value or {})
 
 
 @dataclass(frozen=True, slots=True)

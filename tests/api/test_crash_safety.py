@@ -144,3 +144,16 @@ def test_reingest_adds_nothing_and_a_change_touches_only_its_document(kind, tmp_
     untouched = {i: d for i, d in before_ev.items() if d != f"PMID:{pmid}"}
     assert all(after_ev.get(i) == d for i, d in untouched.items())
     assert all((after_ev.get(i) or before_ev.get(i)) == f"PMID:{pmid}" for i in changed)
+
+
+@pytest.mark.slow
+def test_two_workers_build_the_same_graph_as_one(tmp_path):
+    from kg.embedded import EmbeddedStore
+
+    corpus = _corpus(tmp_path / "corpus", 16)
+    one, two = tmp_path / "one", tmp_path / "two"
+    _clean_run(corpus, _env(f"embedded:{one}"))
+    out = subprocess.run([*_ingest_cmd(corpus), "--workers", "2"], env=_env(f"embedded:{two}"),
+                         capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert _graph(EmbeddedStore(two))[:3] == _graph(EmbeddedStore(one))[:3]

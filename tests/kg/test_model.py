@@ -1,0 +1,24 @@
+import pickle
+
+import pytest
+
+from kg.model import Document, Predicate, Statement
+
+
+def test_document_is_immutable_and_picklable():
+    doc = Document.from_sections("PMID:1", "pubmed", [("title", "T", None), ("abstract", "A b.", None)],
+                                 metadata={"journal": "J"})
+    with pytest.raises(TypeError):
+        doc.metadata["journal"] = "X"  # type: ignore[index]
+    again = pickle.loads(pickle.dumps(doc))
+    assert again == doc and again.content_hash == doc.content_hash
+    assert doc.text == "T\nA b." and doc.sections[1].start == 2
+
+
+def test_statement_key_is_stable_and_qualifiers_checked():
+    a = Statement.make("MESH:D1", Predicate.TARGETS, "NCBIGene:1", action="inhibitor")
+    b = Statement.make("MESH:D1", "TARGETS", "NCBIGene:1", action="inhibitor")
+    assert a.key == b.key and a.qualifier("action") == "inhibitor"
+    assert a.key != Statement.make("MESH:D1", Predicate.TARGETS, "NCBIGene:1", action="agonist").key
+    with pytest.raises(ValueError):
+        Statement.make("MESH:D1", Predicate.TREATS, "MESH:D2", action="inhibitor")
