@@ -378,11 +378,7 @@ class Ingestor:
 
 
 def iter_paths(paths: Sequence[str | Path]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            out.extend(sorted(x for x in path.rglob("*") if x.is_file() and not x.name.startswith(".")))
-        else:
-            out.append(path)
-    return out
+    """The same walk the loaders use (sorted; README, LICENSE and hidden files skipped)."""
+    from loaders import walk
+
+    return list(walk(paths))

@@ -2,7 +2,7 @@
 
 Every reader is a generator ``read_x(path) -> Iterator[Document | LoaderError]``: it streams,
 and a bad record yields an error naming the file and the record instead of stopping the
-file. ``iter_documents`` walks files and directories, detects each file's format
+file. ``iter_documents`` walks files and directories (``walk``), detects each file's format
 (``detect_format``) and never stops at a bad file either.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from lxml import etree
 
 from kg.errors import EmptyDocumentError, LoaderError, MalformedRecordError, UnknownFormatError
 from kg.model import Document
-from loaders._io import looks_binary, open_binary
+from loaders._io import NotRegularFileError, looks_binary, open_binary
 from loaders.bioc import read_bioc
 from loaders.civic import read_civic
 from loaders.openfda import read_openfda
@@ -28,7 +29,7 @@ from loaders.pubmed import read_pubmed
 from loaders.pubtator import read_pubtator
 from loaders.spl import read_spl
 from loaders.text import read_text
-from loaders.xmlsafe import check_prolog
+from loaders.xmlsafe import check_prolog, scan_prolog
 
 Reader = Callable[[str | Path], Iterator[Document | LoaderError]]
 
@@ -67,11 +68,8 @@ _XML_ROOTS = {
     "pmc-articleset": "pmc",
     "collection": "bioc",
 }
-_PROLOG_JUNK = re.compile(
-    r"<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]*\[.*?\]\s*>|[^>]*>)", re.DOTALL | re.IGNORECASE
-)
-_ROOT = re.compile(r"<([A-Za-z_][\w.:-]*)([^>]*)>?")
-_PUBTATOR_LINE = re.compile(r"^\d+\|[ta]\|")
+_ROOT = re.compile(rb"<([^\s/>]+)([^>]*)")
+_PUBTATOR_LINE = re.compile(r"^[0-9]+\|[ta]\|")
 # a data folder's own documentation: skipped in directory walks (still read if named)
 _DOC_FILE = re.compile(r"^(README|LICENSE|LICENCE|NOTICE|COPYING)(\.[A-Za-z]+)?$", re.IGNORECASE)
 
@@ -88,12 +86,14 @@ def detect_format(path: str | Path) -> str:
     bytes (gzip read transparently) and its extension. Raises a ``LoaderError``:
     ``EmptyDocumentError`` for an empty file, ``MalformedRecordError`` for binary data where
     text was expected or a corrupt gzip, ``UnsafeXMLError`` for XML with entity
-    declarations, ``UnknownFormatError`` otherwise."""
+    declarations, ``UnknownFormatError`` otherwise (a FIFO, socket or device included)."""
     path = Path(path)
     source = str(path)
     try:
         with open_binary(path) as fh:
             head = fh.read(SNIFF_BYTES)
+    except NotRegularFileError as exc:
+        raise UnknownFormatError(source, None, _special_kind(path)) from exc
     except (OSError, EOFError, zlib.error) as exc:
         raise MalformedRecordError(source, None, f"cannot read: {exc}") from exc
     suffix = _suffix(path)
@@ -106,8 +106,11 @@ def detect_format(path: str | Path) -> str:
     text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
 
     if text.startswith("<"):
-        check_prolog(path, source)  # refuse entity tricks before anything else reads it
-        return _xml_format(source, text, suffix)
+        try:  # refuse entity tricks before anything else reads it
+            check_prolog(path, source)
+        except (OSError, EOFError, zlib.error) as exc:  # a gzip stream cut inside the prolog
+            raise MalformedRecordError(source, None, f"cannot read: {exc}") from exc
+        return _xml_format(source, head, suffix)
     if text[:1] in "{[":
         return _json_format(source, text, suffix)
     first_line = text.split("\n", 1)[0]
@@ -121,20 +124,20 @@ def detect_format(path: str | Path) -> str:
     raise UnknownFormatError(source, None, f"unrecognised content (extension {suffix or 'none'!r})")
 
 
-def _xml_format(source: str, text: str, suffix: str) -> str:
-    body = _PROLOG_JUNK.sub("", text)
-    root = _ROOT.search(body)
+def _xml_format(source: str, head: bytes, suffix: str) -> str:
+    prolog = scan_prolog(head)
+    root = _ROOT.match(head, prolog.root) if prolog.root is not None else None
     if root is None:
-        if suffix == ".nxml":
-            return "pmc"
+        if suffix == ".nxml" and not prolog.complete:
+            return "pmc"  # a prolog longer than the sniff: the reader sees what it holds
         raise UnknownFormatError(source, None, "XML without a root element in its first bytes")
-    name, attrs = root.group(1).split(":")[-1], root.group(2)
-    if name == "document" and "urn:hl7-org:v3" in attrs:
+    name = root.group(1).decode("utf-8", "replace").split(":")[-1]
+    attrs = root.group(2)
+    if name == "document" and b"urn:hl7-org:v3" in attrs:
         return "spl"
     if name in _XML_ROOTS:
         return _XML_ROOTS[name]
-    if suffix == ".nxml":
-        return "pmc"
+    # an .nxml that is not JATS (no <article> root) is not ours either, whatever its name
     raise UnknownFormatError(source, None, f"XML root <{name}> is not a format we read")
 
 
@@ -149,36 +152,99 @@ def _json_format(source: str, text: str, suffix: str) -> str:
     )
 
 
-def _walk(paths: str | Path | Iterable[str | Path]) -> Iterator[Path | LoaderError]:
+def _special_kind(path: Path) -> str:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = 0
+    for test, kind in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return f"{kind}, not a file to read"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a file to read"
+    return "not a regular file"
+
+
+def walk(paths: str | Path | Iterable[str | Path]) -> Iterator[Path]:
+    """The files ``iter_documents`` reads, in its order: each path given, and inside each
+    directory (recursively, symlinks followed once, loops cut) its files sorted by name
+    before its sub-directories. A directory's hidden entries and documentation
+    (README, LICENSE, ...) are skipped, and so are FIFOs, sockets and devices (reading one
+    could block forever). A dangling symlink in a directory is yielded, like a path given
+    that does not exist or a directory that cannot be listed: reading it reports it."""
     items = [paths] if isinstance(paths, str | Path) else list(paths)
     for item in items:
         path = Path(item)
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if not name.startswith(".") and not _DOC_FILE.match(name):
-                        yield Path(root) / name
-        elif path.exists():
-            yield path
+            yield from _walk_dir(path, set())
         else:
-            yield LoaderError(str(path), None, "no such file or directory")
+            yield path
+
+
+def _walk_dir(directory: Path, seen: set[tuple[int, int]]) -> Iterator[Path]:
+    try:
+        info = directory.stat()
+        key = (info.st_dev, info.st_ino)
+        if key in seen:  # reached again through a symlink (perhaps a loop): once is enough
+            return
+        seen.add(key)
+        with os.scandir(directory) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        yield directory  # reading it says why it cannot be listed
+        return
+    subdirs: list[Path] = []
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        try:
+            if entry.is_dir():
+                subdirs.append(Path(entry.path))
+            elif entry.is_file():
+                if not _DOC_FILE.match(entry.name):
+                    yield Path(entry.path)
+            elif entry.is_symlink() and not os.path.exists(entry.path):
+                yield Path(entry.path)  # dangling: reported when read
+            # else a FIFO, socket or device: not data, and opening it could block
+        except OSError:
+            yield Path(entry.path)
+    for sub in subdirs:
+        yield from _walk_dir(sub, seen)
+
+
+def _unreadable(path: Path) -> LoaderError | None:
+    """Why a walked path cannot be read as a file, before any format is tried (``walk``
+    yields a directory only when it could not list it)."""
+    source = str(path)
+    if path.is_symlink() and not path.exists():
+        return LoaderError(source, None, f"dangling symlink to {os.readlink(path)!r}")
+    if not path.exists():
+        return LoaderError(source, None, "no such file or directory")
+    if path.is_dir():
+        try:
+            os.scandir(path).close()
+        except OSError as exc:
+            return LoaderError(source, None, f"cannot list directory: {exc.strerror or exc}")
+        return LoaderError(source, None, "directory could not be listed")
+    return None
 
 
 def iter_documents(
     paths: str | Path | Iterable[str | Path], fmt: str | None = None
 ) -> Iterator[Document | LoaderError]:
-    """Stream documents (and errors) from files and directories (recursively, sorted;
-    hidden files and README/LICENSE files of a directory are skipped).
+    """Stream documents (and errors) from files and directories (``walk``: recursively,
+    sorted; hidden files, README/LICENSE files and FIFOs/sockets/devices of a directory are
+    skipped).
 
     ``fmt`` forces one format for every file; otherwise each file's is detected. A bad
     file or record yields a ``LoaderError`` and the walk goes on.
     """
     if fmt is not None and fmt not in FORMATS:
         raise UnknownFormatError(fmt, None, f"no such format; choose from {', '.join(FORMATS)}")
-    for path in _walk(paths):
-        if isinstance(path, LoaderError):
-            yield path
+    for path in walk(paths):
+        problem = _unreadable(path)
+        if problem is not None:
+            yield problem
             continue
         try:
             name = fmt or detect_format(path)
@@ -186,8 +252,14 @@ def iter_documents(
             yield exc
             continue
         try:
-            yield from FORMATS[name](path)
-        except (OSError, EOFError, ValueError, zlib.error, etree.LxmlError) as exc:
+            for item in FORMATS[name](path):
+                if isinstance(item, Document) and "\x00" in item.text:
+                    # a last net: readers refuse NUL themselves, with the record's context
+                    item = MalformedRecordError(str(path), item.id, "NUL character in the text")
+                yield item
+        except NotRegularFileError:
+            yield UnknownFormatError(str(path), None, _special_kind(path))
+        except (OSError, EOFError, ValueError, RecursionError, zlib.error, etree.LxmlError) as exc:
             # a reader's own errors are yielded; this is a last guard so one file never
             # ends the walk
             yield MalformedRecordError(str(path), None, f"{name} reader failed: {exc!r}")
@@ -206,4 +278,5 @@ __all__ = [
     "read_pubtator",
     "read_spl",
     "read_text",
+    "walk",
 ]

@@ -16,6 +16,7 @@ from lxml import etree
 
 from kg.errors import EmptyDocumentError, LoaderError, MalformedRecordError
 from kg.model import Document, GoldRelation, Mention, Section
+from loaders._io import ascii_int, is_ascii_int
 from loaders.pubtator import TYPE_MAP, parse_ids
 from loaders.xmlsafe import iter_records
 
@@ -32,7 +33,7 @@ def _doc_id(el: etree._Element) -> str | None:
     raw = (el.findtext("id") or "").strip()
     if not raw:
         return None
-    return f"PMID:{raw}" if raw.isdigit() else f"BIOC:{raw}"
+    return f"PMID:{raw}" if is_ascii_int(raw) else f"BIOC:{raw}"
 
 
 def read_bioc(path: str | Path) -> Iterator[Document | LoaderError]:
@@ -58,7 +59,7 @@ def _document(source: str, el: etree._Element) -> Document | LoaderError:
     for passage in el.findall("passage"):
         infons = _infons(passage)
         kind = (infons.get("type") or infons.get("section_type") or "passage").strip().lower()
-        offset = int((passage.findtext("offset") or "0").strip() or 0)
+        offset = ascii_int(passage.findtext("offset") or "0")
         body = passage.findtext("text") or ""
         start = offset
         if offset < len(text):  # overlapping offsets: append and shift its annotations
@@ -88,8 +89,10 @@ def _document(source: str, el: etree._Element) -> Document | LoaderError:
         if not locations:
             invalid += 1
             continue
-        starts = [int(loc.get("offset", "0")) + shift for loc in locations]
-        ends = [s + int(loc.get("length", "0")) for s, loc in zip(starts, locations, strict=True)]
+        starts = [ascii_int(loc.get("offset", "0")) + shift for loc in locations]
+        ends = [
+            s + ascii_int(loc.get("length", "0")) for s, loc in zip(starts, locations, strict=True)
+        ]
         start, end = min(starts), max(ends)
         given = ann.findtext("text") or ""
         if end > len(text) or (len(locations) == 1 and text[start:end].strip() != given.strip()):

@@ -7,12 +7,13 @@ tabs only; a row with the wrong number of fields is reported and skipped.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from kg.errors import EmptyDocumentError, LoaderError, MalformedRecordError
 from kg.model import Document
-from loaders._io import iter_lines
+from loaders._io import LongLine, is_ascii_int, iter_lines
 
 SOURCE = "civic"
 REQUIRED = ("evidence_id", "evidence_statement")
@@ -47,6 +48,9 @@ def read_civic(path: str | Path) -> Iterator[Document | LoaderError]:
     header: list[str] | None = None
     try:
         for number, raw in iter_lines(path):
+            if isinstance(raw, LongLine):
+                yield MalformedRecordError(source, f"line {number}", raw.problem())
+                continue
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
@@ -65,7 +69,7 @@ def read_civic(path: str | Path) -> Iterator[Document | LoaderError]:
                     return
                 continue
             yield _row(source, number, header, fields)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         yield MalformedRecordError(source, None, f"unreadable: {exc}")
         return
     if header is None:
@@ -75,13 +79,15 @@ def read_civic(path: str | Path) -> Iterator[Document | LoaderError]:
 def _row(source: str, number: int, header: list[str], fields: list[str]) -> Document | LoaderError:
     row = dict(zip(header, fields, strict=False))
     eid = row.get("evidence_id", "").strip()
-    record = f"CIVIC:EID{eid}" if eid.isdigit() else f"line {number}"
+    record = f"CIVIC:EID{eid}" if is_ascii_int(eid) else f"line {number}"
     if len(fields) != len(header):
         return MalformedRecordError(
             source, record, f"line {number}: {len(fields)} fields, header has {len(header)}"
         )
-    if not eid.isdigit():
+    if not is_ascii_int(eid):
         return MalformedRecordError(source, record, f"evidence_id {eid!r} is not a number")
+    if any("\x00" in field for field in fields):
+        return MalformedRecordError(source, record, f"line {number}: NUL character")
     statement = " ".join(row["evidence_statement"].split())
     if not statement:
         return EmptyDocumentError(source, record, "empty evidence_statement")

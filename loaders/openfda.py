@@ -84,6 +84,8 @@ def _label(source: str, index: int, record: dict[str, Any]) -> Document | Loader
                 parts.append((SECTION_NAMES[code], text, code))
     if not parts:
         return EmptyDocumentError(source, record_id, "no label section text")
+    if any("\x00" in text for _, text, _ in parts):  # a JSON "\u0000" escape
+        return MalformedRecordError(source, record_id, "NUL character in a label section")
 
     ofda = record.get("openfda") if isinstance(record.get("openfda"), dict) else {}
     title = _first(ofda.get("brand_name")) or _first(ofda.get("generic_name"))

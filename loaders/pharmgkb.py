@@ -13,6 +13,7 @@ from kg.errors import EmptyDocumentError, LoaderError, MalformedRecordError
 from kg.model import Document
 from loaders._html import html_to_text
 from loaders._io import looks_binary, open_binary
+from loaders._json import decode_error, deep_line
 
 SOURCE = "pharmgkb"
 MAX_BYTES = 64 << 20
@@ -42,12 +43,18 @@ def read_pharmgkb(path: str | Path) -> Iterator[Document | LoaderError]:
         yield MalformedRecordError(source, None, "larger than a guideline annotation can be")
         return
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        yield MalformedRecordError(source, None, "invalid UTF-8")
+        text = raw.decode("utf-8")
+        data = json.loads(text)
+    except UnicodeDecodeError as exc:
+        yield MalformedRecordError(source, None, f"invalid UTF-8 at byte {exc.start}")
         return
-    except ValueError as exc:
-        yield MalformedRecordError(source, None, f"invalid JSON: {exc}")
+    except (ValueError, RecursionError) as exc:
+        where = ""
+        if isinstance(exc, json.JSONDecodeError):
+            where = f" at line {exc.lineno}, column {exc.colno}"
+        elif isinstance(exc, RecursionError) and (line := deep_line(text)) is not None:
+            where = f" (past 500 levels at line {line})"
+        yield MalformedRecordError(source, None, f"invalid JSON: {decode_error(exc)}{where}")
         return
     guideline = data.get("guideline") if isinstance(data, dict) else None
     if not isinstance(guideline, dict):
@@ -81,6 +88,8 @@ def _guideline(source: str, g: dict[str, Any], citations: Any) -> Document | Loa
             parts.append((name, text, None))
     if not parts:
         return EmptyDocumentError(source, record, "no summary or guideline text")
+    if any("\x00" in text for _, text, _ in parts):  # a JSON "\u0000" escape
+        return MalformedRecordError(source, record, "NUL character in the guideline text")
     pmids: list[str] = []
     for cit in citations if isinstance(citations, list) else []:
         xrefs = cit.get("crossReferences") if isinstance(cit, dict) else None

@@ -22,7 +22,7 @@ SOURCE = "pmc"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 # Blocks whose text is part of the reading flow of a section.
 _BLOCKS = {"p", "list", "table-wrap", "fig", "disp-quote", "statement", "boxed-text", "def-list"}
-_YEAR = re.compile(r"^\d{4}$")
+_YEAR = re.compile(r"^[0-9]{4}$")
 
 
 def _ids(el: etree._Element) -> dict[str, str]:

@@ -17,13 +17,14 @@ from lxml import etree
 
 from kg.errors import EmptyDocumentError, LoaderError, MalformedRecordError
 from kg.model import Document
+from loaders._io import is_ascii_int
 from loaders.xmlsafe import iter_records, localname, text_of
 
 SOURCE = "pubmed"
 RECORD_TAGS = ("PubmedArticle", "MedlineCitation", "PubmedBookArticle", "DeleteCitation")
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_YEAR = re.compile(r"\b(1[89][0-9][0-9]|20[0-9][0-9])\b")
 
 
 def snake(label: str) -> str:
@@ -44,7 +45,7 @@ def read_pubmed(path: str | Path) -> Iterator[Document | LoaderError]:
             continue
         kind = localname(item)
         if kind == "DeleteCitation":
-            yield from _deleted(item)
+            yield from _deleted(source, item)
             continue
         try:
             yield _citation(source, item)
@@ -52,10 +53,14 @@ def read_pubmed(path: str | Path) -> Iterator[Document | LoaderError]:
             yield MalformedRecordError(source, _pmid_of(item), f"cannot read citation: {exc}")
 
 
-def _deleted(el: etree._Element) -> Iterator[Document]:
+def _deleted(source: str, el: etree._Element) -> Iterator[Document | LoaderError]:
     for pmid_el in el.iter("PMID"):
         pmid = (pmid_el.text or "").strip()
-        if pmid:
+        if pmid and not is_ascii_int(pmid):
+            yield MalformedRecordError(
+                source, None, f"DeleteCitation of a non-numeric PMID {pmid[:40]!r}"
+            )
+        elif pmid:
             yield Document(
                 id=f"PMID:{pmid}",
                 source=SOURCE,
@@ -81,7 +86,7 @@ def _citation(source: str, el: etree._Element) -> Document | LoaderError:
     if citation is None:
         return MalformedRecordError(source, _pmid_of(el), f"{kind} without a citation")
     pmid = (citation.findtext("PMID") or "").strip()
-    if not pmid.isdigit():
+    if not is_ascii_int(pmid):
         return MalformedRecordError(source, None, f"{kind} without a numeric PMID")
     record = f"PMID:{pmid}"
 

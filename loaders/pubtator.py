@@ -14,13 +14,14 @@ gold offsets stay valid unchanged.
 from __future__ import annotations
 
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 from kg.errors import EmptyDocumentError, LoaderError, MalformedRecordError
 from kg.model import Document, EntityType, GoldRelation, Mention
-from loaders._io import iter_lines
+from loaders._io import LongLine, ascii_int, is_ascii_int, iter_lines
 
 SOURCE = "pubtator"
 
@@ -51,9 +52,16 @@ TYPE_MAP: dict[str, EntityType] = {
 }
 
 NO_ID = {"", "-", "-1", "None"}
-_MESH = re.compile(r"^[CD]\d+$")
-_RS = re.compile(r"^rs\d+$", re.IGNORECASE)
-_HEADER = re.compile(r"^(\d+)\|([ta])\|(.*)$", re.DOTALL)
+_MESH = re.compile(r"^[CD][0-9]+$")
+_RS = re.compile(r"^rs[0-9]+$", re.IGNORECASE)
+_HEADER = re.compile(r"^([0-9]+)\|([ta])\|(.*)$", re.DOTALL)
+# a relation line: PMID, type, arg1, arg2[, novelty]; its type is a word, never a number
+_RELATION_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9_ -]*")
+# corpus types outside TYPE_MAP: a 5-field line ending in one of these is a mention
+OTHER_TYPES = frozenset(
+    {"Species", "OrganismTaxon", "CellLine", "Organism", "Chromosome", "Strain"}
+)
+_ENTITY_TYPES = frozenset(TYPE_MAP) | OTHER_TYPES
 # composite ids: "D1|D2" (BC5CDR, NCBI), "D1+D2" (NCBI, both needed), "1,2" (BioRED)
 _SPLIT = re.compile(r"[|,+;]")
 
@@ -73,7 +81,7 @@ def _curie(raw: str, etype: EntityType | None) -> str | None:
         return f"{'MESH' if prefix.upper() == 'MESH' else prefix}:{local}"
     if _MESH.match(raw):
         return f"MESH:{raw}"
-    if raw.isdigit():
+    if is_ascii_int(raw):
         return f"NCBIGene:{raw}" if etype in (EntityType.GENE, None) else raw
     return raw
 
@@ -106,15 +114,22 @@ def read_pubtator(path: str | Path) -> Iterator[Document | LoaderError]:
     """Stream the documents of one PubTator file; a bad block yields an error, not a stop."""
     source = str(path)
     block: list[tuple[int, str]] = []
-    bad_lines: list[int] = []
+    bad_lines: list[tuple[int, str]] = []  # (line number, what is wrong with it)
     number = 0
     try:
         for number, raw in iter_lines(path):
-            try:
-                line, bad = raw.decode("utf-8"), False
-            except UnicodeDecodeError:
-                line, bad = raw.decode("utf-8", "replace"), True
-            if not line.strip():
+            problem = None
+            if isinstance(raw, LongLine):  # its head still says which block it belongs to
+                line = raw.head.decode("utf-8", "replace")
+                problem = raw.problem()
+            else:
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    line, problem = raw.decode("utf-8", "replace"), "invalid UTF-8"
+                if "\x00" in line:
+                    problem = "NUL character"
+            if not line.strip() and problem is None:
                 if block:
                     yield _parse_block(source, block, bad_lines)
                 block, bad_lines = [], []
@@ -123,10 +138,10 @@ def read_pubtator(path: str | Path) -> Iterator[Document | LoaderError]:
             if header and header.group(2) == "t" and block:  # blocks not blank-separated
                 yield _parse_block(source, block, bad_lines)
                 block, bad_lines = [], []
-            if bad:
-                bad_lines.append(number)
+            if problem is not None:
+                bad_lines.append((number, problem))
             block.append((number, line))
-    except (OSError, EOFError) as exc:  # truncated or corrupt gzip
+    except (OSError, EOFError, zlib.error) as exc:  # truncated or corrupt gzip
         if block:
             yield _parse_block(source, block, bad_lines)
         yield MalformedRecordError(source, None, f"unreadable after line {number}: {exc}")
@@ -135,19 +150,27 @@ def read_pubtator(path: str | Path) -> Iterator[Document | LoaderError]:
         yield _parse_block(source, block, bad_lines)
 
 
+def _is_relation(fields: list[str]) -> bool:
+    """PMID, type, arg1, arg2[, novelty]; a mention has numbers where the type stands and,
+    with five fields, an entity type last."""
+    if not 4 <= len(fields) <= 5 or not _RELATION_TYPE.fullmatch(fields[1].strip()):
+        return False
+    return len(fields) == 4 or fields[4].strip() not in _ENTITY_TYPES
+
+
 def _parse_block(
-    source: str, block: list[tuple[int, str]], bad_lines: list[int]
+    source: str, block: list[tuple[int, str]], bad_lines: list[tuple[int, str]]
 ) -> Document | LoaderError:
     first_line = block[0][0]
     pmid = block[0][1].split("|", 1)[0].split("\t", 1)[0].strip()
-    record = f"PMID:{pmid}" if pmid.isdigit() else None
+    record = f"PMID:{pmid}" if is_ascii_int(pmid) else None
     if bad_lines:
         return MalformedRecordError(
-            source, record, f"invalid UTF-8 on line(s) {', '.join(map(str, bad_lines))}"
+            source, record, "; ".join(f"line {n}: {problem}" for n, problem in bad_lines)
         )
     title: str | None = None
     abstract: str | None = None
-    raw_mentions: list[tuple[int, list[str]]] = []
+    raw_mentions: list[tuple[int, int, list[str]]] = []
     raw_relations: list[list[str]] = []
     for number, line in block:
         header = _HEADER.match(line)
@@ -166,10 +189,19 @@ def _parse_block(
             return MalformedRecordError(
                 source, record, f"line {number}: not a PubTator line: {line[:80]!r}"
             )
-        if fields[1].strip().isdigit() and fields[2].strip().isdigit():
-            raw_mentions.append((number, fields))
-        else:
+        if _is_relation(fields):
             raw_relations.append(fields)
+            continue
+        try:
+            start, end = ascii_int(fields[1]), ascii_int(fields[2])
+        except ValueError:
+            return MalformedRecordError(
+                source,
+                record,
+                f"line {number}: mention offsets {fields[1][:20]!r}, {fields[2][:20]!r} "
+                "are not non-negative integers",
+            )
+        raw_mentions.append((start, end, fields))
     if record is None:
         return MalformedRecordError(source, None, f"line {first_line}: block has no numeric PMID")
     if not (title or "").strip() and not (abstract or "").strip():
@@ -185,8 +217,7 @@ def _parse_block(
     skipped: Counter[str] = Counter()
     invalid = 0
     raw_to_curie: dict[str, str] = {}
-    for _number, fields in raw_mentions:
-        start, end = int(fields[1]), int(fields[2])
+    for start, end, fields in raw_mentions:
         label = fields[4].strip() if len(fields) > 4 else ""
         etype = TYPE_MAP.get(label)
         if etype is None:

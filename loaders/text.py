@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kg.errors import EmptyDocumentError, LoaderError, MalformedRecordError
 from kg.model import Document
-from loaders._io import looks_binary, open_binary
+from loaders._io import open_binary
 
 SOURCE = "text"
 MAX_BYTES = 64 << 20
@@ -40,8 +40,9 @@ def read_text(path: str | Path) -> Iterator[Document | LoaderError]:
     if len(data) > MAX_BYTES:
         yield MalformedRecordError(source, record, f"larger than {MAX_BYTES} bytes")
         return
-    if looks_binary(data[:8192]):
-        yield MalformedRecordError(source, record, "binary data, not text")
+    nul = data.find(b"\x00")  # anywhere, not only in a sniffed head
+    if nul >= 0:
+        yield MalformedRecordError(source, record, f"NUL byte at offset {nul}: binary, not text")
         return
     try:
         text = data.decode("utf-8-sig")

@@ -18,20 +18,24 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 
-from kg.errors import LoaderError, MalformedRecordError, UnsafeXMLError
+from kg.errors import EmptyDocumentError, LoaderError, MalformedRecordError, UnsafeXMLError
 from loaders._io import looks_binary, open_binary, read_head
 
 # How far we look for the DOCTYPE: it must come before the root element, and a prolog
 # bigger than this is not something we need to accept.
 PROLOG_LIMIT = 1 << 20
+_FIRST_READ = 1 << 14
 
-_DOCTYPE = re.compile(rb"<!DOCTYPE\b", re.IGNORECASE)
-_COMMENT_OR_PI = re.compile(rb"<!--.*?-->|<\?.*?\?>", re.DOTALL)
-_ROOT_START = re.compile(rb"<[A-Za-z_:]")
+_ROOT_START = re.compile(rb"<[A-Za-z_:\x80-\xff]")
+# what can change the scanner's state inside a DOCTYPE: quotes, the subset's brackets and
+# the markup (comments, PIs) whose text may hold quotes or brackets
+_DOCTYPE_SPECIAL = re.compile(rb"""["'\[\]>]|<!--|<\?""")
+_WS = b" \t\r\n"
 _POSITION_SUFFIX = re.compile(r",? line \d+, column \d+\s*$")
 
 
@@ -42,46 +46,127 @@ def localname(el: etree._Element) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _read_prolog(path: str | Path) -> bytes:
+@dataclass(frozen=True)
+class Prolog:
+    """What comes before the root element, as far as the bytes seen go."""
+
+    doctype: bytes | None = None  # ``<!DOCTYPE ...>``, cut short if the bytes end inside it
+    subset: bytes | None = None  # the internal subset (between ``[`` and ``]``), if any
+    root: int | None = None  # offset of the root element's start tag, once seen
+    complete: bool = False  # False: the bytes ended inside the prolog (read more)
+
+
+def _skip_markup(buf: bytes, i: int) -> int | None:
+    """End of the comment or PI starting at ``i``; None when it is not closed yet."""
+    opener, closer = (b"<!--", b"-->") if buf.startswith(b"<!--", i) else (b"<?", b"?>")
+    end = buf.find(closer, i + len(opener))
+    return None if end < 0 else end + len(closer)
+
+
+def _scan_doctype(buf: bytes, start: int) -> tuple[int | None, int | None, int | None]:
+    """(end after '>', subset start, subset end) of the DOCTYPE at ``start``; None for
+    what the bytes do not reach. Quoted literals, comments and PIs may hold '[', ']' or '>'."""
+    i = start + len(b"<!DOCTYPE")
+    subset_start: int | None = None
+    subset_end: int | None = None
+    while True:
+        m = _DOCTYPE_SPECIAL.search(buf, i)
+        if m is None:
+            return None, subset_start, subset_end
+        tok, i = m.group(), m.start()
+        if tok in (b'"', b"'"):
+            close = buf.find(tok, i + 1)
+            if close < 0:
+                return None, subset_start, subset_end
+            i = close + 1
+        elif tok in (b"<!--", b"<?"):
+            end = _skip_markup(buf, i)
+            if end is None:
+                return None, subset_start, subset_end
+            i = end
+        elif tok == b"[" and subset_start is None:
+            subset_start = i = i + 1
+        elif tok == b"]" and subset_start is not None and subset_end is None:
+            subset_end, i = i, i + 1
+        elif tok == b">" and (subset_start is None or subset_end is not None):
+            return i + 1, subset_start, subset_end
+        else:
+            i += 1
+
+
+def scan_prolog(buf: bytes) -> Prolog:
+    """Find the DOCTYPE (and its internal subset) and the root element in the first bytes
+    of an XML document: only markup allowed before the root is skipped (BOM, whitespace,
+    the XML declaration, PIs, comments, one DOCTYPE); anything else ends the scan."""
+    i = 3 if buf.startswith(b"\xef\xbb\xbf") else 0
+    n = len(buf)
+    doctype: bytes | None = None
+    subset: bytes | None = None
+    while True:
+        while i < n and buf[i] in _WS:
+            i += 1
+        if i >= n:
+            return Prolog(doctype, subset)
+        if buf.startswith((b"<?", b"<!--"), i):
+            end = _skip_markup(buf, i)
+            if end is None:
+                return Prolog(doctype, subset)
+            i = end
+            continue
+        word = buf[i : i + len(b"<!DOCTYPE")].upper()
+        if doctype is None and word == b"<!DOCTYPE":
+            end, sub_start, sub_end = _scan_doctype(buf, i)
+            doctype = buf[i:end] if end is not None else buf[i:]
+            if sub_start is not None:
+                subset = buf[sub_start : sub_end if sub_end is not None else n]
+            if end is None:
+                return Prolog(doctype, subset)
+            i = end
+            continue
+        if n - i < len(b"<!DOCTYPE") and b"<!DOCTYPE".startswith(word):
+            return Prolog(doctype, subset)  # perhaps a DOCTYPE cut by the end of the bytes
+        root = i if _ROOT_START.match(buf, i) else None
+        return Prolog(doctype, subset, root, complete=True)
+
+
+def _read_prolog(path: str | Path) -> tuple[Prolog, bool]:
+    """The prolog, reading until it is complete, the file ends or ``PROLOG_LIMIT`` bytes;
+    and whether the limit stopped the reading."""
     with open_binary(path) as fh:
-        buf = b""
-        while len(buf) < PROLOG_LIMIT:
-            chunk = fh.read(16384)
+        buf = fh.read(_FIRST_READ)
+        while True:
+            prolog = scan_prolog(buf)
+            if prolog.complete:
+                return prolog, False
+            if len(buf) >= PROLOG_LIMIT:
+                return prolog, True
+            # doubling reads: the rescans cost about twice one scan of the final buffer
+            chunk = fh.read(min(len(buf), PROLOG_LIMIT - len(buf)))
             if not chunk:
-                break
+                return prolog, False
             buf += chunk
-            stripped = _COMMENT_OR_PI.sub(b"", buf)
-            doctype = _DOCTYPE.search(stripped)
-            root = _ROOT_START.search(stripped)
-            if root and (not doctype or root.start() < doctype.start()):
-                return stripped[: root.start()]
-            if doctype and b"]>" in stripped[doctype.start() :]:
-                return stripped
-            if (
-                doctype
-                and b"[" not in stripped[doctype.start() :]
-                and b">" in stripped[doctype.start() :]
-            ):
-                return stripped
-        return buf
 
 
 def check_prolog(path: str | Path, source: str) -> None:
-    """Raise ``UnsafeXMLError`` if the DOCTYPE declares entities or parameter entities."""
-    prolog = _read_prolog(path)
-    match = _DOCTYPE.search(prolog)
-    if not match:
-        return
-    doctype = prolog[match.start() :]
-    if b"[" not in doctype.split(b">", 1)[0] and b"<!ENTITY" not in doctype:
-        return  # external DTD reference only: allowed, never loaded
-    subset = doctype[max(doctype.find(b"["), 0) :]
+    """Raise ``UnsafeXMLError`` if the DOCTYPE's internal subset declares entities or uses
+    parameter entities, or is too large to check. Only the DOCTYPE is looked at: text
+    after it may hold '[' or ']>' freely. Read errors (OSError, EOFError, zlib.error)
+    propagate."""
+    prolog, at_limit = _read_prolog(path)
+    check_doctype(prolog, source, at_limit=at_limit)
+
+
+def check_doctype(prolog: Prolog, source: str, *, at_limit: bool = False) -> None:
+    """``check_prolog`` on a prolog already scanned."""
+    subset = prolog.subset
+    if prolog.doctype is None or subset is None:
+        return  # no DOCTYPE, or an external DTD reference only: allowed, never loaded
     if re.search(rb"<!ENTITY\b", subset, re.IGNORECASE):
         kind = "external entity" if re.search(rb"\b(SYSTEM|PUBLIC)\b", subset) else "entity"
         raise UnsafeXMLError(source, None, f"DOCTYPE declares an {kind}; refusing to parse")
     if re.search(rb"%[A-Za-z_][\w.-]*;", subset):
         raise UnsafeXMLError(source, None, "DOCTYPE uses parameter entities; refusing to parse")
-    if len(prolog) >= PROLOG_LIMIT:
+    if at_limit:
         raise UnsafeXMLError(source, None, "DOCTYPE internal subset too large")
 
 
@@ -94,7 +179,9 @@ def iter_records(
 ) -> Iterator[etree._Element | LoaderError]:
     """Yield each element named in ``tags`` (local names) at depth <= ``max_depth``
     (0 = the root), complete, or a ``LoaderError``. The element is cleared after the
-    consumer resumes: take what you need before asking for the next one."""
+    consumer resumes: take what you need before asking for the next one. A well-formed
+    file without one such element yields one error (``EmptyDocumentError`` for an empty
+    root, ``MalformedRecordError`` for other content), never nothing at all."""
     source = str(path)
     try:
         head = read_head(path)
@@ -122,7 +209,13 @@ def iter_records(
     count = 0
     last_id: str | None = None
     checked_dtd = False
-    fh = open_binary(path)
+    root_name = ""
+    children = 0  # elements directly under the root
+    try:
+        fh = open_binary(path)
+    except (OSError, EOFError, zlib.error) as exc:
+        yield MalformedRecordError(source, None, f"cannot read: {exc}")
+        return
     try:
         parser = etree.iterparse(
             fh,
@@ -137,8 +230,11 @@ def iter_records(
         for event, el in parser:
             if event == "start":
                 depth += 1
+                if depth == 1:
+                    children += 1
                 if not checked_dtd:
                     checked_dtd = True
+                    root_name = localname(el)
                     dtd = el.getroottree().docinfo.internalDTD
                     if dtd is not None and any(True for _ in dtd.iterentities()):
                         yield UnsafeXMLError(
@@ -162,6 +258,14 @@ def iter_records(
                     while el.getprevious() is not None:
                         del parent[0]
             depth -= 1
+        if count == 0:  # never a silent file: say that it held nothing we read
+            want = " or ".join(f"<{t}>" for t in sorted(wanted))
+            if children == 0 and max_depth > 0:
+                yield EmptyDocumentError(source, None, f"<{root_name}> holds no {want} record")
+            else:
+                yield MalformedRecordError(
+                    source, None, f"no {want} record in the file (root <{root_name}>)"
+                )
     except etree.XMLSyntaxError as exc:
         # the error belongs to no record we could name: say where it is and what came before
         line, column = exc.position if exc.position else (exc.lineno, 0)

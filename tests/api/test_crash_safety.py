@@ -97,12 +97,17 @@ def test_kill_minus_nine_at_random_points_gives_the_clean_graph(kind, tmp_path):
     store, uri, extra = _store_pair(kind, tmp_path, "killed")
     env = _env(uri, extra)
     rng = random.Random(20261126)
-    budget = max(ref_report["seconds"], 2.0)
+    total = ref_report["documents"]["new"]
+    # Kill points spread over the run's progress (documents committed), not wall time:
+    # restarted runs have less left to do, so a time-based kill would mostly miss them.
+    targets = sorted(rng.randrange(0, total) for _ in range(KILLS))
     kills = 0
-    for _ in range(KILLS):
+    for target in targets:
         proc = subprocess.Popen(_ingest_cmd(corpus), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        # Python start-up and model loading take a while: spread kills across the whole run.
-        time.sleep(rng.uniform(0.3, budget + 3.0))
+        deadline = time.time() + 600
+        while proc.poll() is None and time.time() < deadline and store.counts().documents < target:
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.0, 0.4))  # anywhere inside the next batch, or model loading
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1

@@ -480,17 +480,9 @@ def test_huge_inputs_are_streamed(shape: str, tmp_path: Path) -> None:
     assert growth_mb < limit
 
 
-# -- loader bugs the fuzzing found (strict xfails: each passes once its bug is fixed) ----------
+# -- loader bugs the fuzzing found (each was a strict xfail until its fix) ----------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason=(
-        "loaders/_json.py, loaders/pharmgkb.py: deeply nested JSON raises RecursionError out of "
-        "json's C decoder; it is not a ValueError, escapes iter_documents and ends the whole walk"
-    ),
-)
 @pytest.mark.parametrize(
     "name,data",
     [
@@ -527,36 +519,9 @@ PUBTATOR_OK = b"7|t|Second document.\n7|a|Nothing wrong here.\n"
 @pytest.mark.parametrize(
     "offset",
     [
-        pytest.param(
-            b"abc",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "loaders/pubtator.py _parse_block: a mention line whose offsets are not digits is taken "
-                    "for a relation line: GoldRelation(type='abc', arg1=..., arg2=<mention text>), silently"
-                ),
-            ),
-        ),
-        pytest.param(
-            b"-5",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "loaders/pubtator.py _parse_block: a negative offset is not isdigit(), so the mention "
-                    "line becomes a GoldRelation typed '-5'"
-                ),
-            ),
-        ),
-        pytest.param(
-            b"\xc2\xb2",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "loaders/pubtator.py _parse_block: '²'.isdigit() is True but int('²') raises ValueError, "
-                    "which escapes read_pubtator: the documents after it in the file are lost"
-                ),
-            ),
-        ),
+        b"abc",
+        b"-5",
+        b"\xc2\xb2",
     ],
 )
 def test_pubtator_offsets_that_are_not_numbers(offset: bytes, tmp_path: Path) -> None:
@@ -577,16 +542,6 @@ def test_pubtator_offsets_that_are_not_numbers(offset: bytes, tmp_path: Path) ->
         assert [(type(e), e.record) for e in errors] == [(MalformedRecordError, "PMID:5")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=EOFError,
-    reason=(
-        "loaders/xmlsafe.py _read_prolog keeps reading while any '[' follows the DOCTYPE without a "
-        "']>' (it tests the whole buffer, not the DOCTYPE), and detect_format calls check_prolog "
-        "outside its read guard: a .xml.gz cut between 64 KiB and ~1 MiB raises EOFError out of "
-        "iter_documents, ending the walk (and an ingestion run)"
-    ),
-)
 def test_truncated_xml_gzip_past_the_sniff_is_a_named_error(tmp_path: Path) -> None:
     raw = (ROOT / "tests/fixtures/loaders/pubmed/respiratory-misc_15.xml").read_bytes()
     raw = raw.replace(b"<ArticleTitle>", b"<ArticleTitle>[", 1)  # as translated titles are
@@ -604,14 +559,6 @@ def test_truncated_xml_gzip_past_the_sniff_is_a_named_error(tmp_path: Path) -> N
     assert [(type(e), e.source) for e in errors] == [(MalformedRecordError, str(path))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "loaders/_json.py iter_json_records decides 'JSON lines' from lines 1-2 alone (line 1 a "
-        "complete object, line 2 starting with '{'): when either is damaged, a .jsonl file is read "
-        "as one JSON document and every record after the damage is lost, the error naming no line"
-    ),
-)
 @pytest.mark.parametrize("line,damage", [(2, "garbage"), (1, "bad_utf8")])
 def test_one_bad_line_costs_only_that_line_in_json_lines(
     line: int, damage: str, tmp_path: Path
@@ -629,14 +576,6 @@ def test_one_bad_line_costs_only_that_line_in_json_lines(
     assert [(type(e), e.record) for e in errors] == [(MalformedRecordError, f"line {line}")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "loaders/_io.py looks_binary() sees only the sniffed head (64 KiB in detect_format, 8 KiB in "
-        "read_text); a NUL byte further on loads into Document.text as U+0000 in text, PubTator "
-        "and CIViC files (XML and JSON refuse it)"
-    ),
-)
 @pytest.mark.parametrize(
     "name,data,record",
     [
@@ -662,13 +601,6 @@ def test_nul_byte_past_the_sniff_window_is_refused(
     assert [type(e) for e in errors] == [MalformedRecordError] and errors[0].record == record
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "loaders/__init__.py detect_format sends any XML named .nxml to read_pmc, which yields "
-        "nothing when there is no <article>: the file is skipped without a document or an error"
-    ),
-)
 def test_non_jats_xml_named_nxml_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "page.nxml"
     path.write_bytes(b"<html><body><p>Aspirin helps.</p></body></html>")
@@ -676,14 +608,6 @@ def test_non_jats_xml_named_nxml_is_reported(tmp_path: Path) -> None:
     assert len(items) == 1 and isinstance(items[0], LoaderError) and items[0].source == str(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "loaders/_json.py _document: after the object holding 'results' closes, the rest of the "
-        "file is never read: a second concatenated download, or trailing garbage, is dropped "
-        "without an error"
-    ),
-)
 @pytest.mark.parametrize(
     "tail",
     [
@@ -702,14 +626,6 @@ def test_data_after_the_openfda_results_object_is_not_dropped(tail: bytes, tmp_p
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "loaders/_io.py iter_lines and loaders/_json.py _json_lines read a line whole, with no "
-        "cap (text and PharmGKB stop at 64 MiB): a small gzip file holding one 150 MB line "
-        "costs ~3-4x that in memory, then loads as a 150 MB document"
-    ),
-)
 @pytest.mark.parametrize(
     "name,prefix,suffix",
     [
@@ -732,14 +648,6 @@ def test_gzip_bomb_with_one_long_line_stays_bounded(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "loaders/_json.py _Reader.value: a value longer than one 64 KiB chunk is re-decoded from "
-        "its start after every chunk and the buffer is re-copied each time: O(n^2) (a 24 MB "
-        "label field takes ~2 s, 100 MB ~40 s; a whitespace run is O(n^2) too and never compacted)"
-    ),
-)
 def test_one_long_openfda_value_is_read_in_linear_time(tmp_path: Path) -> None:
     def cpu_seconds(megabytes: int) -> float:
         path = tmp_path / f"long{megabytes}.json.gz"
