@@ -180,8 +180,14 @@ def apply_with_retry(
 _WORKER: dict[str, Any] = {}  # per-process cache of the pipeline (one model load per worker)
 
 
-def _worker_init(settings: Any, extract: bool) -> None:
+def _worker_init(settings: Any, extract: bool, workers: int) -> None:
+    import os
+
     from api.pipeline import build_pipeline
+
+    # N workers share the cores: one model each, without oversubscribing threads.
+    if settings is not None and not settings.model_threads:
+        settings = settings.with_(model_threads=max(1, (os.cpu_count() or 1) // workers))
 
     _WORKER["pipeline"] = build_pipeline(settings, extract=extract)
 
@@ -329,7 +335,7 @@ class Ingestor:
 
                 ctx = mp.get_context("spawn")
                 pool = ctx.Pool(
-                    self.workers, initializer=_worker_init, initargs=(self.settings, self.extract)
+                    self.workers, initializer=_worker_init, initargs=(self.settings, self.extract, self.workers)
                 )
             todo_chunks = (
                 (docs, self._triage(docs, report)) for docs in self._chunks(items, report)

@@ -116,14 +116,22 @@ def build(settings: Settings) -> ModelPipeline:
     from extractors.linking.linker import DictionaryLinker
     from extractors.ner.recognizer import NerRecognizer
     from extractors.relations.extractor import TransformerRelationExtractor
+    from extractors.relations.model import RelationModel, resolve_model_dir
     from extractors.sentences import RuleSentenceSplitter
 
     splitter = RuleSentenceSplitter()
     linker = DictionaryLinker(settings.kb_path or settings.models_dir / "kb")
     return ModelPipeline(
         splitter=splitter,
-        recognizer=NerRecognizer.from_settings(settings, splitter=splitter),
+        recognizer=NerRecognizer.from_settings(
+            settings, splitter=splitter, threads=settings.model_threads
+        ),
         linker=linker,
-        relations=TransformerRelationExtractor.from_settings(settings),
+        relations=TransformerRelationExtractor(
+            RelationModel(
+                resolve_model_dir(settings.re_model or None, settings.models_dir),
+                threads=settings.model_threads,
+            )
+        ),
         labels=LabelRelationExtractor(linker),
     )

@@ -47,6 +47,7 @@ class Settings:
     re_model: str = ""
     kb_path: str = ""
     extraction_batch_size: int = 32
+    model_threads: int = 0  # ONNX Runtime threads per process; 0: all cores
     api_key: str = field(default="", repr=False)
     max_query_depth: int = 12
     max_query_cost: int = 50_000
@@ -86,6 +87,7 @@ class Settings:
             re_model=env.get("MEDKG_RE_MODEL", d.re_model),
             kb_path=env.get("MEDKG_KB", d.kb_path),
             extraction_batch_size=_int(env, "MEDKG_EXTRACTION_BATCH_SIZE", d.extraction_batch_size),
+            model_threads=_int(env, "MEDKG_MODEL_THREADS", d.model_threads),
             api_key=env.get("MEDKG_API_KEY", d.api_key),
             max_query_depth=_int(env, "MEDKG_MAX_QUERY_DEPTH", d.max_query_depth),
             max_query_cost=_int(env, "MEDKG_MAX_QUERY_COST", d.max_query_cost),
