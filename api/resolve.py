@@ -1,0 +1,333 @@
+"""Free-text patient input -> graph entities.
+
+Diagnoses, medications and allergies are matched by CURIE, or by exact name or
+synonym (case, punctuation and word order aside) through ``store.find_entities``;
+an optional linker (``extractors.linking``) is asked when that fails. Variants
+are parsed the way clinicians write them::
+
+    EGFR L858R, BRAF p.Val600Glu      protein change  -> variant "EGFR L858R", gene EGFR
+    CYP2C19*2, CYP2D6 *4/*4           star allele(s)  -> variant "CYP2C19*2", gene CYP2C19
+    HLA-B*57:01, HLA-B*5701           HLA allele      -> variant "HLA-B*57:01", gene HLA-B
+    ERBB2 amplification, ALK fusion   gene alteration -> gene ERBB2 (a variant if the graph has one)
+    rs4244285                         dbSNP id        -> variant dbSNP:rs4244285
+
+A ``*1`` allele is the reference (normal-function) allele: it resolves, but it
+never triggers a pharmacogenomic warning. Nothing here logs its input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from api import drug_classes
+from kg.errors import BadInputError
+from kg.model import Entity, EntityType
+from kg.store import GraphStore
+
+MAX_ITEMS = 50  # per list in a patient input
+MAX_CHARS = 200  # per string
+
+# (text, type) -> CURIEs; e.g. built from extractors.linking when it is installed.
+Linker = Callable[[str, EntityType], Sequence[str]]
+# text -> an HGVS-like change ("p.V600E", "exon19del"), e.g. extractors.linking.variants.
+VariantNormaliser = Callable[[str], str | None]
+
+_CURIE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*:[^\s*]+$")
+_AA3 = {
+    "Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E",
+    "Gly": "G", "His": "H", "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F",
+    "Pro": "P", "Ser": "S", "Thr": "T", "Trp": "W", "Tyr": "Y", "Val": "V", "Ter": "*",
+}  # fmt: skip
+_AA = r"(?:Ala|Arg|Asn|Asp|Cys|Gln|Glu|Gly|His|Ile|Leu|Lys|Met|Phe|Pro|Ser|Thr|Trp|Tyr|Val|Ter|[ACDEFGHIKLMNPQRSTVWY])"
+_GENE = r"[A-Z][A-Z0-9-]{0,15}"
+_PROTEIN = re.compile(
+    rf"^(?P<gene>{_GENE})[\s:]+(?:p\.)?\(?(?P<ref>{_AA})(?P<pos>\d{{1,5}})"
+    rf"(?P<alt>{_AA}|\*|fs\*?\d*|del|dup|ins[A-Z]*)\)?(?:\s+mutation)?$"
+)
+_STAR = re.compile(rf"^(?P<gene>{_GENE}?)\s*(?P<alleles>\*\d+[A-Z]?(?:\s*/\s*\*\d+[A-Z]?)?)$")
+_HLA = re.compile(
+    r"^(?P<gene>HLA-[A-Z]+[0-9]?)\s*\*?\s*(?P<allele>\d{2,3}(?::?\d{2,3}){0,3})$", re.I
+)
+_RSID = re.compile(r"^(?:dbSNP:)?(rs\d+)$", re.I)
+_GENE_LEVEL = re.compile(
+    rf"^(?P<gene>{_GENE})\s+(?P<what>amplification|amplified|overexpression|over-expression|"
+    r"deletion|loss|fusion|rearrangement|mutation|mutant|mutated|positive|"
+    r"exon\s+\d+\s+(?:deletion|insertion|skipping|del|ins|mutation))$",
+    re.I,
+)
+
+
+def normalise_key(text: str) -> str:
+    """Case, punctuation and word order aside: 'Carcinoma, Non-Small-Cell Lung' ~ 'non small cell lung carcinoma'."""
+    return " ".join(sorted(re.sub(r"[^0-9a-z*:]+", " ", text.casefold()).split()))
+
+
+@dataclass(frozen=True, slots=True)
+class VariantQuery:
+    text: str
+    gene_symbol: str | None
+    names: tuple[str, ...]  # spellings to look up as a Variant entity
+    kind: str  # protein_change | star_allele | hla_allele | gene_alteration | rsid | other
+    reference: bool = False  # the *1 (normal function) allele
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedVariant:
+    text: str  # as the clinician wrote it
+    variant: Entity | None
+    gene: Entity | None
+    kind: str
+    reference: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.variant is not None:
+            return self.variant.name
+        return self.text.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Allergen:
+    text: str
+    drug: Entity | None
+    groups: tuple[str, ...]  # drug_classes group names the allergen belongs to or names
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedPatient:
+    diagnoses: tuple[Entity, ...] = ()
+    variants: tuple[ResolvedVariant, ...] = ()
+    medications: tuple[Entity, ...] = ()
+    allergies: tuple[Allergen, ...] = ()
+    unresolved: tuple[str, ...] = ()
+
+    @property
+    def entities(self) -> tuple[Entity, ...]:
+        out: dict[str, Entity] = {}
+        for e in self.diagnoses:
+            out.setdefault(e.id, e)
+        for v in self.variants:
+            for e in (v.variant, v.gene):
+                if e is not None:
+                    out.setdefault(e.id, e)
+        for e in self.medications:
+            out.setdefault(e.id, e)
+        for a in self.allergies:
+            if a.drug is not None:
+                out.setdefault(a.drug.id, a.drug)
+        return tuple(out.values())
+
+
+def _protein_name(m: re.Match[str]) -> str:
+    ref = _AA3.get(m["ref"], m["ref"])
+    alt = _AA3.get(m["alt"], m["alt"])
+    return f"{ref}{m['pos']}{alt}"
+
+
+def parse_variant(text: str) -> list[VariantQuery]:
+    """Spellings to look for; a diplotype (``CYP2D6*1/*4``) gives one query per allele."""
+    t = " ".join(text.split())
+    if m := _RSID.match(t):
+        rs = m[1].lower()
+        return [VariantQuery(t, None, (f"dbSNP:{rs}", rs), "rsid")]
+    if m := _HLA.match(t):
+        gene = m["gene"].upper()
+        digits = m["allele"].replace(":", "")
+        fields = (
+            m["allele"]
+            if ":" in m["allele"]
+            else ":".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+        )
+        names = (f"{gene}*{fields}", f"{gene}*{digits}", f"{gene} {fields}")
+        return [VariantQuery(t, gene, names, "hla_allele")]
+    if (m := _STAR.match(t)) and m["gene"]:
+        gene = m["gene"]
+        alleles = [a.strip() for a in m["alleles"].split("/")]
+        distinct = list(dict.fromkeys(alleles))
+        if all(a == "*1" for a in distinct):
+            return [VariantQuery(t, gene, (f"{gene}*1",), "star_allele", reference=True)]
+        return [
+            VariantQuery(t, gene, (f"{gene}{a}", f"{gene} {a}"), "star_allele")
+            for a in distinct
+            if a != "*1"
+        ]
+    if m := _PROTEIN.match(t):
+        gene = m["gene"]
+        change = _protein_name(m)
+        # VAR:<symbol>:p.<change> is the id extractors.linking.variants gives variants.
+        names = (f"VAR:{gene}:p.{change}", f"{gene} p.{change}", f"{gene} {change}", t)
+        return [VariantQuery(t, gene, tuple(dict.fromkeys(names)), "protein_change")]
+    if m := _GENE_LEVEL.match(t):
+        return [VariantQuery(t, m["gene"].upper(), (t,), "gene_alteration")]
+    first = t.split(" ", 1)[0]
+    gene = first if re.fullmatch(_GENE, first) and first != t else None
+    return [VariantQuery(t, gene, (t,), "other")]
+
+
+def variant_gene_symbol(variant: Entity) -> str | None:
+    """The gene symbol a variant's name starts with (``EGFR L858R`` -> ``EGFR``)."""
+    for parsed in parse_variant(variant.name):
+        if parsed.gene_symbol:
+            return parsed.gene_symbol
+    return None
+
+
+def _check_list(name: str, values: Sequence[str]) -> list[str]:
+    if len(values) > MAX_ITEMS:
+        raise BadInputError(f"patient.{name} has {len(values)} entries; at most {MAX_ITEMS}")
+    out = []
+    for v in values:
+        if len(v) > MAX_CHARS:
+            raise BadInputError(f"an entry of patient.{name} is longer than {MAX_CHARS} characters")
+        if v.strip():
+            out.append(v)
+    return out
+
+
+class Resolver:
+    """Matches patient strings to entities for one request (memoised per request)."""
+
+    def __init__(
+        self,
+        store: GraphStore,
+        *,
+        linker: Linker | None = None,
+        variant_normaliser: VariantNormaliser | None = None,
+    ) -> None:
+        self.store = store
+        self.linker = linker
+        self.variant_normaliser = variant_normaliser
+        self._memo: dict[tuple[str, EntityType], Entity | None] = {}
+
+    def exact(self, text: str, etype: EntityType) -> Entity | None:
+        """The entity whose id, name or synonym is ``text`` (case, punctuation, word order aside)."""
+        key = (text, etype)
+        if key not in self._memo:
+            self._memo[key] = self._exact(text, etype)
+        return self._memo[key]
+
+    def _exact(self, text: str, etype: EntityType) -> Entity | None:
+        t = text.strip()
+        if not t:
+            return None
+        if _CURIE.match(t):
+            got = self.store.get_entities([t]).get(t)
+            if got is not None and got.type is etype:
+                return got
+        want = normalise_key(t)
+
+        def same(ent: Entity) -> bool:
+            return any(normalise_key(n) == want for n in (ent.id, ent.name, *ent.synonyms))
+
+        # Exact matches rank first (store contract), so one hit is enough to decide, and
+        # asking for one spares the embedded store its substring scan.
+        first = self.store.find_entities(t, types=[etype], limit=1)
+        if first and same(first[0]):
+            return first[0]
+        if self.linker is not None:
+            ids = [i for i in self.linker(t, etype) if isinstance(i, str)]
+            found = self.store.get_entities(ids) if ids else {}
+            for i in ids:
+                ent = found.get(i)
+                if ent is not None and ent.type is etype:
+                    return ent
+        return None
+
+    def suggestions(self, text: str, etype: EntityType, limit: int = 5) -> list[Entity]:
+        return (
+            self.store.find_entities(text.strip(), types=[etype], limit=limit)
+            if text.strip()
+            else []
+        )
+
+    def gene(self, symbol: str) -> Entity | None:
+        return self.exact(symbol, EntityType.GENE)
+
+    def variant(self, text: str) -> list[ResolvedVariant]:
+        out = []
+        for q in parse_variant(text):
+            names = list(q.names)
+            if (
+                self.variant_normaliser is not None
+                and q.gene_symbol
+                and q.kind in ("protein_change", "gene_alteration", "other")
+            ):
+                change = self.variant_normaliser(text)
+                if change:
+                    names += [f"VAR:{q.gene_symbol}:{change}", f"{q.gene_symbol} {change}"]
+            variant = None
+            for name in dict.fromkeys(names):
+                variant = self.exact(name, EntityType.VARIANT)
+                if variant is not None:
+                    break
+            gene = self.gene(q.gene_symbol) if q.gene_symbol else None
+            if gene is None and variant is not None:
+                gene = self.variant_gene(variant)
+            if variant is None and gene is None:
+                continue
+            out.append(ResolvedVariant(text, variant, gene, q.kind, q.reference))
+        return out
+
+    def variant_gene(self, variant: Entity) -> Entity | None:
+        """From the variant's gene xrefs, else from the symbol its name starts with."""
+        ids = [x for x in variant.xrefs if x.startswith(("NCBIGene:", "HGNC:"))]
+        if ids:
+            found = self.store.get_entities(ids)
+            for i in ids:
+                if (g := found.get(i)) is not None and g.type is EntityType.GENE:
+                    return g
+        symbol = variant_gene_symbol(variant)
+        return self.gene(symbol) if symbol else None
+
+    def allergen(self, text: str) -> Allergen | None:
+        group = drug_classes.group_named(text)
+        drug = self.exact(text, EntityType.DRUG)
+        groups: tuple[str, ...] = ()
+        if drug is not None:
+            groups = drug_classes.groups_of(drug)
+        elif group is None:
+            groups = drug_classes.groups_of_names([text])
+        if group is not None:
+            groups = tuple(dict.fromkeys((group.name, *groups)))
+        if drug is None and not groups:
+            return None
+        return Allergen(text, drug, groups)
+
+    def patient(self, patient: dict[str, Sequence[str]]) -> ResolvedPatient:
+        diagnoses_in = _check_list("diagnoses", patient.get("diagnoses") or ())
+        variants_in = _check_list("variants", patient.get("variants") or ())
+        meds_in = _check_list("medications", patient.get("medications") or ())
+        allergies_in = _check_list("allergies", patient.get("allergies") or ())
+        unresolved: list[str] = []
+
+        def entities(texts: list[str], etype: EntityType) -> tuple[Entity, ...]:
+            found: dict[str, Entity] = {}
+            for t in texts:
+                ent = self.exact(t, etype)
+                if ent is None:
+                    unresolved.append(t)
+                else:
+                    found.setdefault(ent.id, ent)
+            return tuple(found.values())
+
+        diagnoses = entities(diagnoses_in, EntityType.DISEASE)
+        variants: list[ResolvedVariant] = []
+        for t in variants_in:
+            got = self.variant(t)
+            if got:
+                variants.extend(got)
+            else:
+                unresolved.append(t)
+        medications = entities(meds_in, EntityType.DRUG)
+        allergies = []
+        for t in allergies_in:
+            a = self.allergen(t)
+            if a is None:
+                unresolved.append(t)
+            else:
+                allergies.append(a)
+        return ResolvedPatient(
+            diagnoses, tuple(variants), medications, tuple(allergies), tuple(unresolved)
+        )

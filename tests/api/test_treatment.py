@@ -1,0 +1,245 @@
+"""Personalised treatment and drug safety on the test graph (every store), including the
+cases where the right answer is "no warning"."""
+
+from __future__ import annotations
+
+import pytest
+
+from api import drug_classes
+from api.resolve import parse_variant
+from tests.api.conftest import codes
+
+PLAN = """query($p: PatientInput!, $first: Int) {
+  personalizedTreatment(patient: $p, first: $first) {
+    totalCandidates unresolved resolved { id name type }
+    candidates { rank score drug { id name }
+      reasons { kind message confidence documentCount evidence { document sentence } }
+      warnings { kind message confidence sources involves { name } evidenceCount evidence { document } } }
+  }
+}"""
+
+SAFETY = """query($d: String!, $p: PatientInput!) {
+  drugSafety(drug: $d, patient: $p) {
+    drug { name } unresolved warnings { kind message confidence sources evidence { document sentence } }
+  }
+}"""
+
+
+def plan(gql, first=None, **patient):
+    body = gql(PLAN, {"p": patient, "first": first})
+    assert "errors" not in body, body
+    return body["data"]["personalizedTreatment"]
+
+
+def safety(gql, drug, **patient):
+    body = gql(SAFETY, {"d": drug, "p": patient})
+    assert "errors" not in body, body
+    return body["data"]["drugSafety"]
+
+
+def by_name(p):
+    return {c["drug"]["name"]: c for c in p["candidates"]}
+
+
+def kinds(candidate):
+    return sorted(w["kind"] for w in candidate["warnings"])
+
+
+def test_egfr_l858r_boosts_egfr_inhibitors(gql):
+    base = plan(gql, diagnoses=["NSCLC"])
+    p = plan(gql, diagnoses=["NSCLC"], variants=["EGFR L858R"])
+    order = [c["drug"]["name"] for c in p["candidates"]]
+    assert order[:2] == ["erlotinib", "gefitinib"]
+    assert order.index("cisplatin") == 3  # cisplatin has as much TREATS evidence as erlotinib
+    top = p["candidates"][0]
+    assert [r["kind"] for r in top["reasons"]] == ["TREATS", "SENSITIVITY", "TARGETS_VARIANT_GENE"]
+    target = top["reasons"][2]
+    assert (
+        target["message"]
+        == "targets (inhibitor) EGFR, which carries L858R in this patient; 1 document"
+    )
+    assert top["reasons"][1]["documentCount"] == 2
+    assert {e["document"] for e in top["reasons"][1]["evidence"]} == {"CIVIC:EID4", "PMID:15118073"}
+    assert top["warnings"] == []
+    # Without the variant the same drugs rank by TREATS evidence alone.
+    base_scores = {c["drug"]["name"]: c["score"] for c in base["candidates"]}
+    assert by_name(p)["erlotinib"]["score"] > base_scores["erlotinib"]
+    assert by_name(p)["cisplatin"]["score"] == base_scores["cisplatin"]
+    assert [c["rank"] for c in p["candidates"]] == [1, 2, 3, 4]
+    assert {r["name"] for r in p["resolved"]} == {
+        "Carcinoma, Non-Small-Cell Lung",
+        "EGFR p.L858R",
+        "EGFR",
+    }
+
+
+def test_t790m_resistance_demotes_first_generation_inhibitors(gql):
+    p = plan(
+        gql, diagnoses=["non-small cell lung cancer"], variants=["EGFR L858R", "EGFR p.Thr790Met"]
+    )
+    order = [c["drug"]["name"] for c in p["candidates"]]
+    assert order[0] == "osimertinib"
+    assert order.index("erlotinib") > order.index("cisplatin")
+    erl = by_name(p)["erlotinib"]
+    assert kinds(erl) == ["RESISTANCE"]
+    assert erl["warnings"][0]["evidence"] == [{"document": "CIVIC:EID6"}]
+    assert "T790M" in erl["warnings"][0]["message"]
+    osi = by_name(p)["osimertinib"]
+    assert osi["warnings"] == []
+    target = [r for r in osi["reasons"] if r["kind"] == "TARGETS_VARIANT_GENE"]
+    assert len(target) == 1 and "L858R and T790M" in target[0]["message"]
+
+
+def test_gene_level_alteration_with_a_synonym(gql):
+    p = plan(gql, diagnoses=["breast cancer"], variants=["HER2 amplification"])
+    top = p["candidates"][0]
+    assert top["drug"]["name"] == "trastuzumab"
+    assert {r["kind"] for r in top["reasons"]} == {"TREATS", "SENSITIVITY", "TARGETS_VARIANT_GENE"}
+
+
+def test_variants_alone_give_candidates_they_predict_sensitivity_to(gql):
+    p = plan(gql, variants=["BRAF p.Val600Glu", "XYZ123 Q61K"])
+    assert {c["drug"]["name"] for c in p["candidates"]} == {"vemurafenib", "dabrafenib"}
+    assert p["unresolved"] == ["XYZ123 Q61K"]
+
+
+def test_cyp2c19_poor_metaboliser_and_clopidogrel(gql):
+    p = plan(gql, diagnoses=["Acute Coronary Syndrome"], variants=["CYP2C19*2"])
+    assert [c["drug"]["name"] for c in p["candidates"]] == ["prasugrel", "clopidogrel"]
+    clo = by_name(p)["clopidogrel"]
+    assert kinds(clo) == ["PHARMACOGENOMIC"]
+    assert clo["warnings"][0]["evidence"] == [{"document": "PharmGKB:PA166104948"}]
+    assert by_name(p)["prasugrel"]["warnings"] == []
+
+
+def test_reference_allele_gives_no_pharmacogenomic_warning(gql):
+    p = plan(gql, diagnoses=["Acute Coronary Syndrome"], variants=["CYP2C19*1/*1"])
+    assert all(c["warnings"] == [] for c in p["candidates"])
+    s = safety(gql, "clopidogrel", variants=["CYP2C19 *1/*1"])
+    assert s["warnings"] == []
+
+
+def test_hla_b5701_and_abacavir(gql):
+    s = safety(gql, "Ziagen", variants=["HLA-B*5701"])
+    assert s["drug"] == {"name": "abacavir"}
+    assert [w["kind"] for w in s["warnings"]] == ["PHARMACOGENOMIC"]
+    assert "toxicity" in s["warnings"][0]["message"]
+    assert "HLA-B*5701" in s["warnings"][0]["evidence"][0]["sentence"]
+    # Another HLA-B allele is not the risk allele: no warning.
+    assert safety(gql, "abacavir", variants=["HLA-B*58:01"])["warnings"] == []
+    assert safety(gql, "dolutegravir", variants=["HLA-B*57:01"])["warnings"] == []
+
+
+def test_allergy_cross_reactivity_interactions_and_adverse_effects(gql):
+    p = plan(
+        gql, diagnoses=["Pain", "GI bleeding"], allergies=["aspirin"], medications=["Coumadin"]
+    )
+    c = by_name(p)
+    assert p["candidates"][0]["drug"]["name"] == "acetaminophen"
+    # acetaminophen's only CAUSES statement is negated: it supports nothing, so no warning.
+    assert c["acetaminophen"]["warnings"] == []
+    assert kinds(c["aspirin"]) == ["ALLERGY", "INTERACTION"]
+    assert c["aspirin"]["score"] == 0.0
+    assert kinds(c["ibuprofen"]) == ["ADVERSE_EFFECT", "ALLERGY", "INTERACTION"]
+    allergy = next(w for w in c["naproxen"]["warnings"] if w["kind"] == "ALLERGY")
+    assert "cross-reactivity" in allergy["message"] and allergy["sources"]
+    assert "SPL:8d52185d-421f-4e34-8db7-f7676db2a226" in allergy["sources"][0]
+    assert [i["name"] for i in allergy["involves"]] == ["aspirin"]
+    interaction = next(w for w in c["ibuprofen"]["warnings"] if w["kind"] == "INTERACTION")
+    assert interaction["involves"] == [{"name": "warfarin"}] and interaction["evidenceCount"] == 1
+    assert kinds(c["celecoxib"]) == ["ALLERGY"]
+
+
+def test_no_allergy_no_interaction_when_there_is_none(gql):
+    p = plan(gql, diagnoses=["Pain"], allergies=["penicillin"], medications=["metformin"])
+    assert all(c["warnings"] == [] for c in p["candidates"])
+    assert p["unresolved"] == []  # penicillin resolves as a drug class
+
+
+def test_sulfonamide_allergy_and_celecoxib(gql):
+    s = safety(gql, "Celebrex", allergies=["sulfa"])
+    assert [w["kind"] for w in s["warnings"]] == ["ALLERGY"]
+    assert safety(gql, "ibuprofen", allergies=["sulfa"])["warnings"] == []
+
+
+def test_contraindication_only_for_the_patients_condition(gql):
+    s = safety(gql, "metformin", diagnoses=["renal impairment", "type 2 diabetes"])
+    assert [w["kind"] for w in s["warnings"]] == ["CONTRAINDICATION"]
+    assert s["warnings"][0]["evidence"][0]["document"] == "SPL:metformin@9"
+    assert safety(gql, "metformin", diagnoses=["type 2 diabetes"])["warnings"] == []
+
+
+def test_unresolved_inputs_are_listed_not_guessed(gql):
+    s = safety(gql, "notadrug", diagnoses=["Pain", "made-up syndrome"])
+    assert s["drug"] is None
+    assert s["unresolved"] == ["notadrug", "made-up syndrome"]
+    p = plan(gql, diagnoses=["lung"], medications=["aspirin 81 mg"])
+    assert p["candidates"] == [] and p["unresolved"] == ["lung", "aspirin 81 mg"]
+
+
+def test_first_limits_candidates_and_total_is_reported(gql):
+    p = plan(gql, first=2, diagnoses=["Pain"])
+    assert len(p["candidates"]) == 2 and p["totalCandidates"] == 5
+
+
+def test_patient_input_limits(gql):
+    body = gql(PLAN, {"p": {"diagnoses": ["x"] * 51}})
+    assert codes(body) == ["BAD_USER_INPUT"]
+    body = gql(PLAN, {"p": {"diagnoses": ["x" * 201]}})
+    assert codes(body) == ["BAD_USER_INPUT"]
+
+
+@pytest.mark.parametrize(
+    ("text", "gene", "names", "kind", "reference"),
+    [
+        (
+            "EGFR L858R",
+            "EGFR",
+            ("VAR:EGFR:p.L858R", "EGFR p.L858R", "EGFR L858R"),
+            "protein_change",
+            False,
+        ),
+        (
+            "BRAF p.Val600Glu",
+            "BRAF",
+            ("VAR:BRAF:p.V600E", "BRAF p.V600E", "BRAF V600E"),
+            "protein_change",
+            False,
+        ),
+        ("HLA-B*57:01", "HLA-B", ("HLA-B*57:01", "HLA-B*5701", "HLA-B 57:01"), "hla_allele", False),
+        ("HLA-B*5701", "HLA-B", ("HLA-B*57:01", "HLA-B*5701", "HLA-B 57:01"), "hla_allele", False),
+        ("CYP2C19*2", "CYP2C19", ("CYP2C19*2", "CYP2C19 *2"), "star_allele", False),
+        ("CYP2C19*1", "CYP2C19", ("CYP2C19*1",), "star_allele", True),
+        ("ERBB2 amplification", "ERBB2", ("ERBB2 amplification",), "gene_alteration", False),
+        ("EGFR exon 19 deletion", "EGFR", ("EGFR exon 19 deletion",), "gene_alteration", False),
+        ("rs4244285", None, ("dbSNP:rs4244285", "rs4244285"), "rsid", False),
+    ],
+)
+def test_parse_variant(text, gene, names, kind, reference):
+    (q,) = parse_variant(text)
+    assert (q.gene_symbol, q.kind, q.reference) == (gene, kind, reference)
+    assert q.names[: len(names)] == names
+
+
+def test_parse_diplotype_gives_one_query_per_non_reference_allele():
+    qs = parse_variant("CYP2D6*4/*10")
+    assert [q.names[0] for q in qs] == ["CYP2D6*4", "CYP2D6*10"]
+    (q,) = parse_variant("CYP2D6*1/*4")
+    assert q.names[0] == "CYP2D6*4"
+
+
+def test_drug_class_table():
+    assert drug_classes.group_named("Penicillins").name == "penicillins"
+    assert drug_classes.group_named("sulfa drugs").name == "sulfonamide antibacterials"
+    assert drug_classes.group_named("acetaminophen") is None
+    assert drug_classes.groups_of_names(["Acetylsalicylic acid"]) == ("NSAIDs",)
+    assert drug_classes.groups_of_names(["acetaminophen"]) == ()
+    rules = drug_classes.cross_reactions(["penicillins"], ["cephalosporins"])
+    assert [r.weight for r in rules] == [0.3]
+    assert drug_classes.cross_reactions(["cephalosporins"], ["NSAIDs"]) == []
+    for rule in drug_classes.RULES:
+        assert (
+            rule.allergen_group in drug_classes.GROUPS
+            and rule.affected_group in drug_classes.GROUPS
+        )
+        assert rule.source and 0 < rule.weight <= 1
