@@ -97,7 +97,9 @@ NEGATION_WINDOW = (8, 6)  # words before the first / after the last argument
 SPECULATION_WINDOW = (15, 10)
 
 
-def _window(text: str, lo: int, hi: int, a: int, b: int, before: int, after: int) -> tuple[int, int]:
+def _window(
+    text: str, lo: int, hi: int, a: int, b: int, before: int, after: int
+) -> tuple[int, int]:
     """Narrow [lo, hi) to ``before`` words ahead of ``a`` and ``after`` words past ``b``."""
     ahead = [m.start() for m in _WORD.finditer(text, lo, a)]
     past = [m.end() for m in _WORD.finditer(text, b, hi)]

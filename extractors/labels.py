@@ -107,7 +107,9 @@ _NOT_INDICATION = re.compile(
     r"\bsymptoms? (include|including|such as)\b|\bhistory of\b)[^.;]*$",
     re.IGNORECASE,
 )
-_GENUS = re.compile(r"\b[A-Z][a-z]+(coccus|cocci|ella|bacter|monas|philus|plasma|bacillus|bacterium|dia|ria)\.?\s+$")
+_GENUS = re.compile(
+    r"\b[A-Z][a-z]+(coccus|cocci|ella|bacter|monas|philus|plasma|bacillus|bacterium|dia|ria)\.?\s+$"
+)
 _HEADING_WORDS = 6  # a condition among a sentence's first words is a heading ("1.2 Hyperlipidemia")
 _CUE_REACH = 150  # characters before the condition in which the indication cue must occur
 

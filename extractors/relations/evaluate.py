@@ -474,8 +474,25 @@ def _project_gold(doc: Document, lab: LabeledInLabel, code: str) -> Prepared:
     return Prepared(doc, tuple(RuleSentenceSplitter().split(doc)), tuple(lms))
 
 
+def _prf_dict(tp_pred: int, tp_gold: int, n_pred: int, n_gold: int) -> dict:
+    precision = tp_pred / n_pred if n_pred else 0.0
+    recall = tp_gold / n_gold if n_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "predicted": n_pred,
+        "gold": n_gold,
+    }
+
+
 def _score_labels(prepared: list[Prepared], labels, cmap: ConceptMap, extractor, linker) -> dict:
-    tp_pred = tp_gold = n_pred = n_gold = 0
+    """Concept-level TREATS scores; ``TREATS_surface`` also accepts a predicted indication
+    whose words equal an annotated mention of the gold concept (a coarser or finer link
+    of the same phrase, e.g. "scalp psoriasis" linked to Psoriasis)."""
+    strict = [0, 0, 0, 0]
+    loose = [0, 0, 0, 0]
     per_label = {}
     for p in prepared:
         lab = labels[p.doc.metadata["set_id"].lower()]
@@ -483,31 +500,35 @@ def _score_labels(prepared: list[Prepared], labels, cmap: ConceptMap, extractor,
         sts, evs = extractor.extract(p.doc, p.sentences, p.mentions)
         ents = {lm.entity.id: lm.entity for lm in p.mentions if lm.entity is not None}
         predicted = _treats(sts, evs, subjects)
+        objects = {st.key: st.object for st in sts}
+        surface: dict[str, set[str]] = defaultdict(set)
+        for ev in evs:
+            if not ev.negated and objects.get(ev.statement_key) in predicted:
+                surface[objects[ev.statement_key]].add(
+                    f"name:{_norm(p.doc.text[ev.object_start : ev.object_end])}"
+                )
         gold_keys = {cui: cmap.keys(cui) | {f"UMLS:{cui}", cui} for cui in lab.cuis}
-        pred_keys = {i: entity_keys(ents[i]) if i in ents else {i} for i in predicted}
-        hit_pred = {i for i, ks in pred_keys.items() if any(ks & g for g in gold_keys.values())}
-        hit_gold = {c for c, g in gold_keys.items() if any(g & ks for ks in pred_keys.values())}
-        tp_pred += len(hit_pred)
-        tp_gold += len(hit_gold)
-        n_pred += len(predicted)
-        n_gold += len(gold_keys)
-        per_label[p.doc.id] = {
-            "gold": len(gold_keys),
-            "predicted": len(predicted),
-            "matched": len(hit_gold),
-            "subject": sorted(subjects),
-        }
-    precision = tp_pred / n_pred if n_pred else 0.0
-    recall = tp_gold / n_gold if n_gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        for counts, extra in ((strict, False), (loose, True)):
+            pred_keys = {
+                i: (entity_keys(ents[i]) if i in ents else {i}) | (surface[i] if extra else set())
+                for i in predicted
+            }
+            hit_pred = {i for i, ks in pred_keys.items() if any(ks & g for g in gold_keys.values())}
+            hit_gold = {c for c, g in gold_keys.items() if any(g & ks for ks in pred_keys.values())}
+            counts[0] += len(hit_pred)
+            counts[1] += len(hit_gold)
+            counts[2] += len(predicted)
+            counts[3] += len(gold_keys)
+            if not extra:
+                per_label[p.doc.id] = {
+                    "gold": len(gold_keys),
+                    "predicted": len(predicted),
+                    "matched": len(hit_gold),
+                    "subject": sorted(subjects),
+                }
     return {
         "labels": len(prepared),
-        "TREATS": {
-            "precision": round(precision, 4),
-            "recall": round(recall, 4),
-            "f1": round(f1, 4),
-            "predicted": n_pred,
-            "gold": n_gold,
-        },
+        "TREATS": _prf_dict(*strict),
+        "TREATS_surface": _prf_dict(*loose),
         "per_label": per_label if len(per_label) <= 20 else {},
     }

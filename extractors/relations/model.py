@@ -24,6 +24,7 @@ from kg.errors import ModelNotFoundError
 from kg.model import EntityType
 
 REQUIRED = ("model.onnx", "tokenizer.json", "labels.json")
+MAX_WINDOWS = 16  # windows per encoder call for one text (bounds memory on full papers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +113,24 @@ class RelationModel:
         return [len(e.ids) - 2 for e in self._tokenizer.encode_batch(texts)]
 
     # -- inference ------------------------------------------------------------------------
-    def _example(self, item: PairInput, encodings: list) -> dict | None:
+    def _examples(self, item: PairInput, encodings: list) -> list[dict]:
+        """One example per run of at most ``MAX_WINDOWS`` windows.
+
+        A long text (a full paper) is cut into independent segments so that one call's
+        memory stays bounded; an entity then pools its mentions within a segment only,
+        and a pair is classified in every segment where both ends occur.
+        """
+        out = []
+        for lo in range(0, len(item.windows), MAX_WINDOWS):
+            ex = self._example(item, encodings, lo, min(len(item.windows), lo + MAX_WINDOWS))
+            if ex is not None:
+                out.append(ex)
+        return out
+
+    def _example(self, item: PairInput, encodings: list, lo: int, hi: int) -> dict | None:
         where: dict[int, tuple[int, int]] = {}
-        for w_i, (w, enc) in enumerate(zip(item.windows, encodings, strict=True)):
+        for w_i in range(hi - lo):
+            w, enc = item.windows[lo + w_i], encodings[lo + w_i]
             starts = {s: t for t, (s, e) in enumerate(enc.offsets) if e > s}
             for span, off in zip(w.spans, w.markers, strict=True):
                 t = starts.get(off)
@@ -142,12 +158,11 @@ class RelationModel:
             return None
         keep = [i for i, (a, b) in enumerate(item.pairs) if a in ent_slot and b in ent_slot]
         return {
-            "ids": [e.ids for e in encodings],
+            "ids": [e.ids for e in encodings[lo:hi]],
             "mentions": mentions,
             "entities": entities,
             "pairs": pairs,
             "keep": keep,
-            "tokens": sum(len(e.ids) for e in encodings),
         }
 
     def predict(self, items: Sequence[PairInput]) -> list[dict[str, np.ndarray]]:
@@ -162,10 +177,8 @@ class RelationModel:
         examples: list[tuple[int, dict]] = []
         k = 0
         for i, it in enumerate(items):
-            ex = self._example(it, encs[k : k + len(it.windows)])
+            examples.extend((i, ex) for ex in self._examples(it, encs[k : k + len(it.windows)]))
             k += len(it.windows)
-            if ex is not None:
-                examples.append((i, ex))
         results = [
             {
                 t: np.zeros((len(it.pairs), len(self.labels[t])), dtype=np.float32)
@@ -206,5 +219,9 @@ class RelationModel:
                     probs = probs.copy()
                     probs[:, 0] *= np.exp(b)
                     probs /= probs.sum(1, keepdims=True)
-                results[i][task][ex["keep"]] = probs
+                # a pair seen in several segments keeps its most confident relation
+                current = results[i][task][ex["keep"]]
+                better = (current.sum(1) == 0) | (probs[:, 0] < current[:, 0])
+                current[better] = probs[better]
+                results[i][task][ex["keep"]] = current
             row += n

@@ -275,8 +275,14 @@ def shard(path: Path, limit: int = 12 * 2**20) -> list[Path]:
     model = onnx.load(str(path))
     data = path.name + ".data"
     (path.parent / data).unlink(missing_ok=True)
-    onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
-                    location=data, size_threshold=limit // 4)
+    onnx.save_model(
+        model,
+        str(path),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location=data,
+        size_threshold=limit // 4,
+    )
     (path.parent / data).chmod(0o644)
     return [path, path.parent / data]
 
@@ -346,6 +352,12 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="random BERT of this hidden size instead of --base weights (CI model)",
     )
+    ap.add_argument(
+        "--layers",
+        type=int,
+        default=0,
+        help="keep only the encoder's first N layers (faster serving; 0: all)",
+    )
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--seed", type=int, default=13)
     args = ap.parse_args(argv)
@@ -366,6 +378,8 @@ def main(argv: list[str] | None = None) -> int:
         log("CUDA requested but not available")
         return 2
     use_bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
 
     def amp():
         return (
@@ -396,6 +410,10 @@ def main(argv: list[str] | None = None) -> int:
             str(args.base), add_pooling_layer=False, attn_implementation="eager"
         )
     encoder = encoder.float()
+    if args.layers and args.layers < encoder.config.num_hidden_layers:
+        # layer dropping: the lower layers alone, fine-tuned, cost proportionally less
+        encoder.encoder.layer = encoder.encoder.layer[: args.layers]
+        encoder.config.num_hidden_layers = args.layers
     model = build_model(
         torch,
         encoder,
@@ -454,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
             loss = sum(
                 loss_fn(logits[h].float(), t["labels"][:, h])
                 for h in range(len(tasks))
-                if bool((t["labels"][:, h] >= 0).any())
+                if (arr["labels"][:, h] >= 0).any()  # numpy: no device sync per step
             )
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -72,7 +72,11 @@ def test_speculative(sentence, first, second):
             "warfarin",
             "bleeding",
         ),
-        ("Alprazolam treats panic disorder, with or without agoraphobia.", "Alprazolam", "panic disorder"),
+        (
+            "Alprazolam treats panic disorder, with or without agoraphobia.",
+            "Alprazolam",
+            "panic disorder",
+        ),
         (
             "Gefitinib treats lung cancer in patients who have not responded to chemotherapy.",
             "Gefitinib",

@@ -219,3 +219,27 @@ def test_real_label_through_the_spl_loader():
     assert ("nitric oxide", "TREATS", "hypoxic respiratory failure", ()) in got
     sections = {ev.section for ev in evidence}
     assert "34067-9" in sections
+
+
+def test_indications_exclude_risk_factors_organisms_and_descriptions():
+    vocab = VOCAB + [
+        Entity("MESH:D006973", S, "hypertension"),
+        Entity("MESH:D011014", S, "pneumonia", ("pneumoniae",)),
+        Entity("MESH:D006949", S, "hyperlipidemia"),
+        Entity("MESH:D004244", S, "dizziness"),
+    ]
+    linker = DictionaryLinker(vocab)
+    text = (
+        "Hyperlipidemia: clopidogrel is an adjunct to diet. "
+        "It reduces the risk of stroke in patients with risk factors such as hypertension. "
+        "It is indicated for infections caused by Streptococcus pneumoniae. "
+        "Patients with this disorder often report palpitations and dizziness."
+    )
+    doc = Document.from_sections(
+        "SPL:r@1", "spl", [("indications_and_usage", text, "34067-9")], metadata=METADATA
+    )
+    ex = LabelRelationExtractor(linker)
+    statements, evidence = ex.extract(doc, RuleSentenceSplitter().split(doc), linker.mentions(doc))
+    names = {e.id: e.name for e in vocab}
+    treated = {names[s.object] for s in statements if s.predicate is Predicate.TREATS}
+    assert treated == {"hyperlipidemia", "stroke"}

@@ -287,3 +287,26 @@ def test_unlinked_mentions_and_single_entities_give_nothing():
     ex = TransformerRelationExtractor(TINY)
     lone = [LinkedMention(Mention(0, 7, "Aspirin", D), None, 0.0)]
     assert ex.extract(doc, [], lone) == ([], [])
+
+
+def test_long_texts_are_cut_into_segments_and_far_pairs_are_not_classified(monkeypatch):
+    import extractors.relations.model as model_module
+
+    filler = " ".join(["the cohort was followed up"] * 70)
+    text = f"Aspirin inhibits COX-1 and {filler}. Later {filler} then stroke. End {filler} aspirin."
+    doc = Document("PMC:1", "text", text)
+    lms = linked(
+        text,
+        [
+            ("Aspirin", D, "MESH:D001241"),
+            ("COX-1", G, "NCBIGene:5742"),
+            ("stroke", S, "MESH:D020521"),
+        ],
+    )
+    sents = sentences_of(doc)
+    whole = TransformerRelationExtractor(TINY).classify_many([(doc, sents, lms)])[0]
+    assert len(whole) == 3 and all(p.heads for p in whole)  # 3 windows, pooled together
+    monkeypatch.setattr(model_module, "MAX_WINDOWS", 1)
+    cut = TransformerRelationExtractor(TINY).classify_many([(doc, sents, lms)])[0]
+    classified = {(p.first.id, p.second.id) for p in cut if p.heads}
+    assert classified == {("MESH:D001241", "NCBIGene:5742")}  # only the pair sharing a window
