@@ -38,6 +38,7 @@ neo4j-stop:
 
 # Everything, including the real-Neo4j tier and the slow tests.
 test: setup neo4j-build
+	$(BIN)/ruff check kg extractors loaders api tests benchmarks scripts
 	$(BIN)/python scripts/system_deps.py
 	$(BIN)/pytest -q
 

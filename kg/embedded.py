@@ -31,7 +31,7 @@ from typing import Any
 import networkx as nx
 
 from kg.confidence import combine
-from kg.errors import StoreError, StoreUnavailableError
+from kg.errors import StoreUnavailableError
 from kg.model import (
     Edge,
     Entity,
@@ -398,7 +398,7 @@ class EmbeddedStore:
                 if eid not in ranked and q in name:
                     ranked[eid] = 2
         out = []
-        for eid, rank in sorted(ranked.items(), key=lambda kv: (kv[1], kv[0])):
+        for eid, _rank in sorted(ranked.items(), key=lambda kv: (kv[1], kv[0])):
             ent = self._g.entities[eid]
             if wanted is None or ent.type in wanted:
                 out.append(ent)

@@ -94,7 +94,7 @@ class Settings:
             max_page_size=_int(env, "MEDKG_MAX_PAGE_SIZE", d.max_page_size),
             default_page_size=_int(env, "MEDKG_DEFAULT_PAGE_SIZE", d.default_page_size),
         )
-        s.store_kind  # validate early, before anything connects
+        _ = s.store_kind  # validate early, before anything connects
         if s.store_batch_size <= 0:
             raise ConfigError("MEDKG_STORE_BATCH_SIZE must be positive")
         return s

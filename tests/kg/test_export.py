@@ -5,7 +5,7 @@ import networkx as nx
 from kg.embedded import EmbeddedStore
 from kg.export import write_graphml, write_kgx
 from kg.model import WriteBatch
-from tests.kg.factories import ALL, ABL1, IMATINIB, evidence, targets
+from tests.kg.factories import ABL1, ALL, IMATINIB, evidence, targets
 
 
 def _store(tmp_path):
