@@ -21,7 +21,7 @@ import json
 import os
 import threading
 import zlib
-from collections import defaultdict
+from collections import ChainMap, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -45,7 +45,13 @@ from kg.model import (
     WriteBatch,
     WriteResult,
 )
-from kg.store import check_direction, merge_entity, normalise_name, validate_batch
+from kg.store import (
+    check_direction,
+    merge_entity,
+    normalise_name,
+    search_names,
+    validate_batch,
+)
 
 COMPACT_EVERY = 200  # batches per log generation before a new snapshot is written
 
@@ -210,13 +216,9 @@ class _Graph:
 
     def names(self) -> list[tuple[str, str]]:
         if self._names is None:
-            pairs = set()
-            for e in self.entities.values():
-                pairs.add((normalise_name(e.name), e.id))
-                pairs.add((e.id.casefold(), e.id))
-                for syn in e.synonyms:
-                    pairs.add((normalise_name(syn), e.id))
-            self._names = sorted(pairs)
+            self._names = sorted(
+                (name, e.id) for e in self.entities.values() for name in search_names(e)
+            )
         return self._names
 
     def to_json(self) -> dict[str, Any]:
@@ -346,11 +348,12 @@ class EmbeddedStore:
 
     def apply(self, batch: WriteBatch) -> WriteResult:
         with self._writer():
-            # Validate against a scratch copy first so a refused batch leaves no trace.
-            known = dict(self._g.entities)
+            # Validate before anything is written, so a refused batch leaves no trace:
+            # the batch's merged entities over the stored ones, without copying the store.
+            merged: dict[str, Entity] = {}
             for e in batch.entities:
-                known[e.id] = merge_entity(known.get(e.id), e)
-            validate_batch(batch, known)
+                merged[e.id] = merge_entity(merged.get(e.id) or self._g.entities.get(e.id), e)
+            validate_batch(batch, ChainMap(merged, self._g.entities))
             try:
                 self._append(_batch_to_json(batch))
             except OSError as exc:

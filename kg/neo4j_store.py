@@ -34,7 +34,13 @@ from kg.model import (
     WriteBatch,
     WriteResult,
 )
-from kg.store import check_direction, merge_entity, normalise_name, validate_batch
+from kg.store import (
+    check_direction,
+    merge_entity,
+    normalise_name,
+    search_names,
+    validate_batch,
+)
 
 T = TypeVar("T")
 EVIDENCE_FIELDS = tuple(f.name for f in fields(Evidence))
@@ -43,13 +49,6 @@ CLEAR_ROWS = 10_000
 
 
 # -- row <-> domain -------------------------------------------------------------------
-
-
-def search_names(e: Entity) -> list[str]:
-    """What ``find_entities`` matches against (the embedded store's name index)."""
-    names = {normalise_name(e.name), e.id.casefold()}
-    names.update(normalise_name(s) for s in e.synonyms)
-    return sorted(names)
 
 
 def entity_row(e: Entity) -> dict[str, Any]:

@@ -136,3 +136,10 @@ def merge_entity(old: Entity | None, new: Entity) -> Entity:
 
 def normalise_name(text: str) -> str:
     return " ".join(text.casefold().split())
+
+
+def search_names(e: Entity) -> list[str]:
+    """What ``find_entities`` matches against, in every adapter: name, id and synonyms."""
+    names = {normalise_name(e.name), e.id.casefold()}
+    names.update(normalise_name(s) for s in e.synonyms)
+    return sorted(names)
