@@ -13,15 +13,18 @@ gold offsets stay valid unchanged.
 
 from __future__ import annotations
 
+import logging
 import re
 import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from kg.errors import EmptyDocumentError, LoaderError, MalformedRecordError
+from kg.errors import BadInputError, EmptyDocumentError, LoaderError, MalformedRecordError
 from kg.model import Document, EntityType, GoldRelation, Mention
 from loaders._io import LongLine, ascii_int, is_ascii_int, iter_lines
+
+log = logging.getLogger(__name__)
 
 SOURCE = "pubtator"
 
@@ -148,6 +151,21 @@ def read_pubtator(path: str | Path) -> Iterator[Document | LoaderError]:
         return
     if block:
         yield _parse_block(source, block, bad_lines)
+
+
+def read_gold_documents(path: str | Path) -> list[Document]:
+    """A whole gold corpus for evaluation: bad records are logged and skipped, none is an error."""
+    docs: list[Document] = []
+    bad = 0
+    for item in read_pubtator(path):
+        if isinstance(item, Document):
+            docs.append(item)
+        else:
+            bad += 1
+            log.warning("skipping a record of %s: %s", path, item)
+    if not docs:
+        raise BadInputError(f"{path}: no documents read ({bad} bad records)")
+    return docs
 
 
 def _is_relation(fields: list[str]) -> bool:

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from extractors.base import LinkedMention, Recognizer
 from extractors.linking.linker import DictionaryLinker
-from kg.errors import BadInputError
 from kg.model import Document, EntityType
 
 log = logging.getLogger(__name__)
@@ -111,19 +110,9 @@ def score_documents(
 
 
 def read_corpus(path: str | Path) -> list[Document]:
-    from loaders.pubtator import read_pubtator
+    from loaders.pubtator import read_gold_documents
 
-    docs: list[Document] = []
-    bad = 0
-    for item in read_pubtator(path):
-        if isinstance(item, Document):
-            docs.append(item)
-        else:
-            bad += 1
-            log.warning("skipping a record of %s: %s", path, item)
-    if not docs:
-        raise BadInputError(f"{path}: no documents read ({bad} bad records)")
-    return docs
+    return read_gold_documents(path)
 
 
 def evaluate(

@@ -143,12 +143,9 @@ def _batched(items: Sequence, n: int) -> Iterator[Sequence]:
 
 
 def _read_documents(corpus: Path) -> list[Document]:
-    from loaders.pubtator import read_pubtator
+    from loaders.pubtator import read_gold_documents
 
-    docs = [d for d in read_pubtator(corpus) if isinstance(d, Document)]
-    if not docs:
-        raise BadInputError(f"{corpus}: no PubTator documents")
-    return docs
+    return read_gold_documents(corpus)
 
 
 def _expand(arg: str, known: set[str]) -> list[str]:
