@@ -228,6 +228,11 @@ def parse_args(argv=None):
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--corpora", help="comma-separated subset of the prepared corpora")
     p.add_argument("--epochs", type=float, default=10.0)
+    p.add_argument(
+        "--train-splits",
+        default="train",
+        help="prepared splits to train on (train,dev: final fit; dev scores are then not held out)",
+    )
     p.add_argument("--max-steps", type=int, default=0, help="train this many steps (0: --epochs decides)")
     p.add_argument("--time-budget", type=float, default=0.0, help="seconds of training; shortens the schedule to fit")
     p.add_argument("--batch-size", type=int, default=32)
@@ -279,7 +284,8 @@ def main(argv=None) -> int:
     tokenizer.no_padding()
     train, dev = [], {}
     for hi, h in enumerate(heads):
-        train += encode(tokenizer, data[h.name]["train"], h, hi, args.max_length)
+        for split in args.train_splits.split(","):
+            train += encode(tokenizer, data[h.name][split], h, hi, args.max_length)
         if data[h.name]["dev"]:
             dev[h.name] = data[h.name]["dev"][: args.dev_limit or None]
     log.info("%d training examples from %s; device %s", len(train), [h.name for h in heads], device)

@@ -142,10 +142,20 @@ def tune_bias(probs: np.ndarray, gold: np.ndarray) -> tuple[float, dict]:
 
 
 def build_model(
-    torch, encoder, n_types: int, head_sizes: list[int], type_dim: int = 16, hidden: int = 256
+    torch,
+    encoder,
+    n_types: int,
+    head_sizes: list[int],
+    type_dim: int = 16,
+    hidden: int = 256,
+    context_pool: bool = False,
 ):
+    """``context_pool`` adds ATLOP's localised context (Zhou et al. 2021): the tokens that
+    both entities' markers attend to in the last layer, pooled per pair, so a pair sees the
+    words that link its two ends and not only the two ends themselves."""
     nn = torch.nn
     H = encoder.config.hidden_size
+    n_vec = 4 if context_pool else 3
 
     class PairModel(nn.Module):
         def __init__(self) -> None:
@@ -153,14 +163,34 @@ def build_model(
             self.encoder = encoder
             self.type_emb = nn.Embedding(n_types, type_dim)
             self.shared = nn.Sequential(
-                nn.Linear(3 * H + 2 * type_dim, hidden), nn.GELU(), nn.Dropout(0.1)
+                nn.Linear(n_vec * H + 2 * type_dim, hidden), nn.GELU(), nn.Dropout(0.1)
             )
             self.heads = nn.ModuleList([nn.Linear(hidden, c) for c in head_sizes])
+
+        def context(self, attn, flat, mention_index, mention_mask, pair_index):
+            # attn [W, heads, T, T] -> per entity an attention vector over all W*T positions
+            att = attn.mean(1).float()
+            n_win, width = att.shape[0], att.shape[1]
+            rows = att.reshape(-1, width)[mention_index]  # [E, M, T]
+            win = torch.div(mention_index, width, rounding_mode="floor")
+            onehot = (win.unsqueeze(-1) == torch.arange(n_win, device=win.device)).float()
+            full = onehot.unsqueeze(-1) * rows.unsqueeze(-2)  # [E, M, W, T]
+            full = (full * mention_mask[:, :, None, None]).sum(1)
+            full = full / mention_mask.sum(1).clamp(min=1.0)[:, None, None]
+            full = full.reshape(full.shape[0], -1)  # [E, W*T]
+            q = full[pair_index[:, 0]] * full[pair_index[:, 1]]
+            q = q / (q.sum(-1, keepdim=True) + 1e-5)
+            return q @ flat
 
         def logits(
             self, input_ids, attention_mask, mention_index, mention_mask, entity_type, pair_index
         ):
-            hid = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            out = self.encoder(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                output_attentions=context_pool,
+            )
+            hid = out.last_hidden_state
             flat = hid.reshape(-1, hid.shape[-1]).float()
             m = flat[mention_index]  # [E, M, H]
             m = m + (mention_mask.unsqueeze(-1) - 1.0) * 1e4
@@ -168,7 +198,12 @@ def build_model(
             s, o = ent[pair_index[:, 0]], ent[pair_index[:, 1]]
             ts = self.type_emb(entity_type[pair_index[:, 0]])
             to = self.type_emb(entity_type[pair_index[:, 1]])
-            z = self.shared(torch.cat([s, o, s * o, ts, to], dim=-1))
+            parts = [s, o, s * o]
+            if context_pool:
+                parts.append(
+                    self.context(out.attentions[-1], flat, mention_index, mention_mask, pair_index)
+                )
+            z = self.shared(torch.cat([*parts, ts, to], dim=-1))
             return [h(z) for h in self.heads]
 
         def forward(
@@ -358,6 +393,21 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="keep only the encoder's first N layers (faster serving; 0: all)",
     )
+    ap.add_argument(
+        "--context-pool",
+        action="store_true",
+        help="add ATLOP localised context pooling to the pair features",
+    )
+    ap.add_argument(
+        "--train-splits",
+        default="train",
+        help="prepared splits to train on, comma-separated (train,dev: final fit, no selection)",
+    )
+    ap.add_argument(
+        "--none-bias-from",
+        type=Path,
+        help="labels.json whose dev-tuned 'none' biases a final fit (dev in --train-splits) keeps",
+    )
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--seed", type=int, default=13)
     args = ap.parse_args(argv)
@@ -420,6 +470,7 @@ def main(argv: list[str] | None = None) -> int:
         len(labels_meta["types"]),
         head_sizes,
         hidden=min(256, max(16, encoder.config.hidden_size * 2 // 3)) if args.tiny else 256,
+        context_pool=args.context_pool,
     )
     model.to(device).train()
 
@@ -435,8 +486,11 @@ def main(argv: list[str] | None = None) -> int:
             kept.append(ex)
         return encode_examples(kept, tokenizer, args.max_len)
 
-    train = load("train", args.train_limit)
+    train = [ex for split in args.train_splits.split(",") for ex in load(split, args.train_limit)]
     dev = load("dev", args.dev_limit)
+    held_out = "dev" not in args.train_splits.split(",")
+    if not held_out:
+        args.eval_every = 0  # dev is training data now: nothing to select on
     log(f"device={device} bf16={use_bf16} train={len(train)} dev={len(dev)} tasks={wanted}")
     batch_tokens = args.batch_tokens or (8192 if device.type == "cuda" else 4096)
     dev_batches = batches(dev, batch_tokens * 2, False, rng)
@@ -453,8 +507,11 @@ def main(argv: list[str] | None = None) -> int:
         weight_decay=0.01,
     )
     warm = max(1, int(0.06 * total))
+    # ``plan[0]`` is the schedule's length; with a time limit it is re-estimated from the
+    # measured step and dev-eval times so the learning rate still decays to zero in time
+    plan = [total]
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+        opt, lambda s: min((s + 1) / warm, max(0.0, (plan[0] - s) / max(1, plan[0] - warm)))
     )
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-1)
 
@@ -463,8 +520,10 @@ def main(argv: list[str] | None = None) -> int:
     deadline = started + args.max_minutes * 60 if args.max_minutes else None
     next_eval = args.eval_every if args.eval_every else float("inf")
     stop = False
+    train_time, eval_time, n_evals = 0.0, 0.0, 0
     while not stop:
         for b in batches(train, batch_tokens, True, rng):
+            t_step = time.time()
             arr = collate(b, len(tasks))
             t = to_torch(torch, arr, device)
             with amp():
@@ -482,27 +541,40 @@ def main(argv: list[str] | None = None) -> int:
             step += 1
             epoch += 1 / steps_per_epoch
             if step % 50 == 0 or step == 1:
-                log(f"step {step}/{total} epoch {epoch:.2f} loss {float(loss):.4f}")
-            if step >= total or (deadline and time.time() > deadline):
+                log(f"step {step}/{plan[0]} epoch {epoch:.2f} loss {float(loss):.4f}")
+            train_time += time.time() - t_step
+            if deadline and step >= 20 and step % 10 == 0:
+                per_eval = eval_time / n_evals if n_evals else 0.0
+                left = deadline - time.time()
+                per_step = train_time / step
+                evals_per_step = 1 / (steps_per_epoch * args.eval_every) if args.eval_every else 0
+                fit = int(left / (per_step + per_eval * evals_per_step))
+                plan[0] = max(step + 1, min(total, step + fit))
+            if step >= plan[0] or (deadline and time.time() > deadline):
                 stop = True
                 break
             if epoch + 1e-9 >= next_eval:
                 next_eval += args.eval_every
+                t_eval = time.time()
                 probs, gold = predict_torch(torch, model, dev_batches, len(tasks), device, amp)
                 m = evaluate(probs, gold, tasks)
                 history.append({"epoch": round(epoch, 2), "step": step, **m})
+                eval_time += time.time() - t_eval
+                n_evals += 1
                 log(f"dev epoch {epoch:.2f}: {json.dumps(m)}")
                 if m["mean_f1"] > best_score:
                     best_score, best_epoch = m["mean_f1"], round(epoch, 2)
                     best_state = {
                         k: v.detach().clone().cpu() for k, v in model.state_dict().items()
                     }
-    probs, gold = predict_torch(torch, model, dev_batches, len(tasks), device, amp)
-    m = evaluate(probs, gold, tasks)
-    history.append({"epoch": round(epoch, 2), "step": step, **m})
-    log(f"dev final (epoch {epoch:.2f}): {json.dumps(m)}")
-    if m["mean_f1"] >= best_score or best_state is None:
-        best_score, best_epoch = m["mean_f1"], round(epoch, 2)
+    m: dict = {}
+    if held_out:
+        probs, gold = predict_torch(torch, model, dev_batches, len(tasks), device, amp)
+        m = evaluate(probs, gold, tasks)
+        history.append({"epoch": round(epoch, 2), "step": step, **m})
+        log(f"dev final (epoch {epoch:.2f}): {json.dumps(m)}")
+    if not held_out or m["mean_f1"] >= best_score or best_state is None:
+        best_score, best_epoch = m.get("mean_f1", -1.0), round(epoch, 2)
     else:
         model.load_state_dict(best_state)
     train_seconds = round(time.time() - started, 1)
@@ -529,13 +601,20 @@ def main(argv: list[str] | None = None) -> int:
     sess = ort.InferenceSession(
         str(args.out / "model.onnx"), so, providers=["CPUExecutionProvider"]
     )
-    oprobs, ogold = predict_onnx(sess, dev_batches, len(tasks))
-    onnx_raw = evaluate(oprobs, ogold, tasks)
-    biases, tuned = {}, {}
-    for h, task in enumerate(tasks):
-        if (ogold[:, h] > 0).any():
-            biases[task], tuned[task] = tune_bias(oprobs[h], ogold[:, h])
-    log(f"dev int8 onnx: {json.dumps(onnx_raw)}; tuned none-bias {biases}")
+    biases, tuned, onnx_raw = {}, {}, {}
+    if held_out:
+        oprobs, ogold = predict_onnx(sess, dev_batches, len(tasks))
+        onnx_raw = evaluate(oprobs, ogold, tasks)
+        for h, task in enumerate(tasks):
+            if (ogold[:, h] > 0).any():
+                biases[task], tuned[task] = tune_bias(oprobs[h], ogold[:, h])
+        log(f"dev int8 onnx: {json.dumps(onnx_raw)}; tuned none-bias {biases}")
+    else:
+        # the graph must still load and run: one training batch through onnxruntime
+        predict_onnx(sess, batches(train, batch_tokens, False, rng)[:1], len(tasks))
+        if args.none_bias_from:
+            biases = json.loads(args.none_bias_from.read_text()).get("none_bias", {})
+        log(f"final fit on {args.train_splits}: no held-out dev; none-bias {biases}")
 
     for name in TOKENIZER_FILES:
         src = args.base / name
@@ -549,6 +628,8 @@ def main(argv: list[str] | None = None) -> int:
         "hidden_size": encoder.config.hidden_size,
         "layers": encoder.config.num_hidden_layers,
         "base": "tiny-random" if args.tiny else str(args.base.name),
+        "context_pool": args.context_pool,
+        "train_splits": args.train_splits,
     }
     (args.out / "labels.json").write_text(json.dumps(meta, indent=1))
     metrics = {

@@ -124,3 +124,62 @@ def test_large_weights_move_to_external_data_and_still_serve(tmp_path):
     split = TransformerRelationExtractor(tmp_path).classify_many(item)[0]
     whole = TransformerRelationExtractor(ASSETS / "model").classify_many(item)[0]
     assert [p.heads for p in split] == [p.heads for p in whole]
+
+
+def _tiny_run(tmp_path: Path, out: Path, *extra: str) -> dict:
+    from extractors.relations import train
+
+    prepared = tmp_path / "prepared"
+    if not prepared.exists():
+        prepare(corpora_tree(tmp_path / "data"), prepared, ASSETS / "model" / "tokenizer.json")
+    args = ["--data", str(prepared), "--base", str(ASSETS / "model"), "--out", str(out)]
+    args += ["--tiny", "8", "--max-steps", "3", "--device", "cpu", "--threads", "1", *extra]
+    assert train.main(args) == 0
+    return json.loads((out / "metrics.json").read_text())
+
+
+@pytest.mark.slow
+def test_context_pooling_model_serves_documents_of_any_window_count(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    from extractors.relations.evaluate import gold_linked
+    from extractors.relations.extractor import TransformerRelationExtractor
+    from loaders.pubtator import read_pubtator
+
+    out = tmp_path / "cp"
+    _tiny_run(tmp_path, out, "--context-pool")
+    assert json.loads((out / "labels.json").read_text())["encoder"]["context_pool"] is True
+    docs = list(read_pubtator(ASSETS / "corpus" / "biored.PubTator"))
+    ex = TransformerRelationExtractor(out)
+    # one document alone, then all together: the exported graph's window count is dynamic
+    alone = ex.classify_many([(docs[0], [], gold_linked(docs[0]))])[0]
+    together = ex.classify_many([(d, [], gold_linked(d)) for d in docs])[0]
+    assert alone and len(alone) == len(together)
+    for a, b in zip(alone, together, strict=True):
+        assert a.heads["biored"].keys() == b.heads["biored"].keys()
+        for label, p in a.heads["biored"].items():
+            # int8 dynamic quantisation scales activations per call: close, not identical
+            assert abs(p - b.heads["biored"][label]) < 0.02
+
+
+@pytest.mark.slow
+def test_final_fit_on_train_and_dev_keeps_the_selected_runs_bias_and_selection(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    from extractors.relations import select
+
+    held = tmp_path / "held"
+    plain = _tiny_run(tmp_path, held)
+    assert plain["history"]  # dev scored: a held-out run
+    best, _ = select.pick([tmp_path / "missing", held])
+    assert best == held
+    fit = tmp_path / "fit"
+    metrics = _tiny_run(
+        tmp_path, fit, "--train-splits", "train,dev", "--none-bias-from", str(held / "labels.json")
+    )
+    assert metrics["train_examples"] > plain["train_examples"]
+    assert metrics["history"] == [] and metrics["dev_int8_onnx"] == {}
+    fit_bias = json.loads((fit / "labels.json").read_text())["none_bias"]
+    assert fit_bias == json.loads((held / "labels.json").read_text())["none_bias"]
+    with pytest.raises(select.SelectionError, match="trained on dev"):
+        select.pick([fit])
