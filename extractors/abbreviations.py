@@ -14,10 +14,12 @@ from __future__ import annotations
 import re
 import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kg.model import Document
+from kg.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +126,17 @@ class AbbreviationFinder:
     name = "abbreviations"
     version = "1"
 
-    def __init__(self, use_scispacy: bool = False) -> None:
+    def __init__(self, use_scispacy: bool = False, remember: int = 8) -> None:
         self._use_scispacy = use_scispacy
         self._nlp = None
         self._lock = threading.Lock()  # scispacy's detector mutates a matcher per call
+        # NER and linking ask for the same text one after the other: answer the second
+        self._remember = remember
+        self._recent: OrderedDict[str, list[Abbreviation]] = OrderedDict()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AbbreviationFinder:
+        return cls(use_scispacy=settings.abbreviations == "scispacy")
 
     def _pipeline(self):
         if self._nlp is None:
@@ -145,6 +154,18 @@ class AbbreviationFinder:
 
     def find(self, doc: Document | str) -> list[Abbreviation]:
         text = doc.text if isinstance(doc, Document) else doc
+        with self._lock:
+            hit = self._recent.get(text)
+        if hit is not None:
+            return list(hit)
+        found = self._find(text)
+        with self._lock:
+            self._recent[text] = found
+            while len(self._recent) > self._remember:
+                self._recent.popitem(last=False)
+        return list(found)
+
+    def _find(self, text: str) -> list[Abbreviation]:
         definitions: dict[str, tuple[str, int, int]] = {}
         if self._use_scispacy:
             with self._lock:

@@ -112,6 +112,7 @@ class ModelPipeline:
 
 def build(settings: Settings) -> ModelPipeline:
     """The shipped pipeline; every model loads lazily, on first use."""
+    from extractors.abbreviations import AbbreviationFinder
     from extractors.labels import LabelRelationExtractor
     from extractors.linking.linker import DictionaryLinker
     from extractors.ner.recognizer import NerRecognizer
@@ -120,11 +121,16 @@ def build(settings: Settings) -> ModelPipeline:
     from extractors.sentences import RuleSentenceSplitter
 
     splitter = RuleSentenceSplitter()
-    linker = DictionaryLinker(settings.kb_path or settings.models_dir / "kb")
+    # one finder for NER and linking: it remembers the last texts, so a document's
+    # abbreviations are found once
+    abbreviations = AbbreviationFinder.from_settings(settings)
+    linker = DictionaryLinker(
+        settings.kb_path or settings.models_dir / "kb", abbreviations=abbreviations
+    )
     return ModelPipeline(
         splitter=splitter,
         recognizer=NerRecognizer.from_settings(
-            settings, splitter=splitter, threads=settings.model_threads
+            settings, splitter=splitter, threads=settings.model_threads, abbreviations=abbreviations
         ),
         linker=linker,
         relations=TransformerRelationExtractor(

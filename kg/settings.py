@@ -46,6 +46,9 @@ class Settings:
     ner_model: str = ""
     re_model: str = ""
     kb_path: str = ""
+    # Schwartz-Hearst abbreviation detection: "builtin" (pure Python) or "scispacy"
+    # (scispacy's AbbreviationDetector first, the builtin pass after it)
+    abbreviations: str = "builtin"
     extraction_batch_size: int = 32
     model_threads: int = 0  # ONNX Runtime threads per process; 0: all cores
     api_key: str = field(default="", repr=False)
@@ -86,6 +89,7 @@ class Settings:
             ner_model=env.get("MEDKG_NER_MODEL", d.ner_model),
             re_model=env.get("MEDKG_RE_MODEL", d.re_model),
             kb_path=env.get("MEDKG_KB", d.kb_path),
+            abbreviations=env.get("MEDKG_ABBREVIATIONS", d.abbreviations) or d.abbreviations,
             extraction_batch_size=_int(env, "MEDKG_EXTRACTION_BATCH_SIZE", d.extraction_batch_size),
             model_threads=_int(env, "MEDKG_MODEL_THREADS", d.model_threads),
             api_key=env.get("MEDKG_API_KEY", d.api_key),
@@ -95,6 +99,10 @@ class Settings:
             default_page_size=_int(env, "MEDKG_DEFAULT_PAGE_SIZE", d.default_page_size),
         )
         _ = s.store_kind  # validate early, before anything connects
+        if s.abbreviations not in ("builtin", "scispacy"):
+            raise ConfigError(
+                f"MEDKG_ABBREVIATIONS={s.abbreviations!r}: expected builtin or scispacy"
+            )
         if s.store_batch_size <= 0:
             raise ConfigError("MEDKG_STORE_BATCH_SIZE must be positive")
         return s

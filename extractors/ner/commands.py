@@ -55,6 +55,9 @@ def register(sub: argparse._SubParsersAction, groups: dict) -> None:
     p.add_argument("--limit", type=int, help="only the first N documents")
     p.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0: all cores)")
     p.add_argument("--no-variants", action="store_true", help="model only, no variant grammar")
+    p.add_argument(
+        "--no-abbreviations", action="store_true", help="no short-form/long-form alignment"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_eval_ner)
 
@@ -131,6 +134,7 @@ def cmd_eval_ner(args: argparse.Namespace) -> int:
         routing=parse_routing(args.route) if args.route else None,
         threads=args.threads,
         variants=not args.no_variants,
+        abbreviations=not args.no_abbreviations,
     )
     report = evaluate(recognizer, docs, presplit=presplit)
     report["corpus"] = str(args.corpus)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.errors import BadInputError, LoaderError
+from kg.errors import BadInputError
 from kg.model import Document, EntityType, Mention
 
 # our entity type -> the name corpora and the eval report use
@@ -118,13 +118,11 @@ def read_corpus(path: str | Path, fmt: str | None = None) -> list[Document]:
     return out
 
 
-def _read_pubtator(path: Path) -> Iterator[Document]:
-    from loaders.pubtator import read_pubtator
+def _read_pubtator(path: Path) -> list[Document]:
+    # the policy every eval shares: a bad record is logged and skipped, the rest is scored
+    from loaders.pubtator import read_gold_documents
 
-    for item in read_pubtator(path):
-        if isinstance(item, LoaderError):
-            raise BadInputError(f"{path}: {item}")
-        yield item
+    return read_gold_documents(path)
 
 
 def read_conll(path: str | Path) -> Iterator[Document]:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from extractors.abbreviations import Abbreviation, AbbreviationFinder, long_forms
 from extractors.ner.corpora import _IOB_TYPES, EVAL_NAME, FROM_EVAL_NAME
 from extractors.ner.features import Schema, decode_words, head_probabilities, word_spans
 from extractors.ner.runtime import ModelLoadError, OnnxTagger, TaggerCache, resolve_model_dir
@@ -96,6 +97,44 @@ def propagate(
     return [*mentions, *added]
 
 
+def align_abbreviations(
+    text: str,
+    mentions: Sequence[Mention],
+    abbreviations: Sequence[Abbreviation],
+    types: frozenset[EntityType] = frozenset(EntityType) - {EntityType.VARIANT},
+) -> list[Mention]:
+    """A short form reads as its long form: "5-hydroxytryptamine (5-HT)" makes every "5-HT"
+    a chemical, also where the model, reading one sentence at a time, missed or mistyped
+    it; "spontaneously hypertensive rats (SHR)" makes "SHR" nothing.
+
+    The long form's type is that of the mention on exactly the long form, or else of those
+    ending where it ends; mentions of several types there change nothing, and neither does
+    a short form inside a longer mention. A long form that no mention touches removes the
+    mentions on exactly its short forms (BC5CDR dev, held-out model: Chemical F1 +0.9,
+    Disease +0.8; NCBI-disease dev +1.3).
+    """
+    out = list(mentions)
+    for short, definition in long_forms(abbreviations).items():
+        ls, le = definition.long_start, definition.long_end
+        touching = [m for m in out if m.start < le and ls < m.end]
+        source = [m for m in touching if (m.start, m.end) == (ls, le)] or [m for m in touching if m.end == le]
+        found = {m.type for m in source}
+        uses = [(a.start, a.end) for a in abbreviations if a.short == short]
+        if len(found) == 1 and (etype := next(iter(found))) in types:
+            for s, e in uses:
+                here = [m for m in out if m.start < e and s < m.end]
+                if any((m.start, m.end) != (s, e) for m in here) or any(m.type is etype for m in here):
+                    continue
+                out = [m for m in out if m not in here]  # same span, other type: retyped
+                out.append(
+                    Mention(s, e, text[s:e], etype, label=EVAL_NAME[etype], score=source[0].score, extractor=source[0].extractor)
+                )
+        elif not touching:
+            dropped = {(s, e) for s, e in uses}
+            out = [m for m in out if not ((m.start, m.end) in dropped and m.type in types)]
+    return out
+
+
 class NerRecognizer:
     """Finds Drug/Disease/Gene/Variant mentions; offsets into ``doc.text``."""
 
@@ -113,6 +152,7 @@ class NerRecognizer:
         batch_size: int = 64,
         max_length: int | None = None,
         propagate_types: Sequence[EntityType] = (EntityType.DRUG,),
+        abbreviations: AbbreviationFinder | bool = True,
     ) -> None:
         self.model = str(model)
         self.splitter = splitter or RuleSentenceSplitter()
@@ -120,6 +160,10 @@ class NerRecognizer:
         # Document-level propagation pays for chemicals only (dev F1, BC5CDR +0.5, BioRED
         # +1.6); for diseases and genes it costs as much precision as it brings recall.
         self.propagate_types = frozenset(propagate_types)
+        if isinstance(abbreviations, AbbreviationFinder):
+            self._abbreviations: AbbreviationFinder | None = abbreviations
+        else:
+            self._abbreviations = AbbreviationFinder() if abbreviations else None
         self._routing = {k: tuple(v) for k, v in routing.items()} if routing else None
         self._cache = cache or TaggerCache(threads=threads, max_batch=batch_size, max_length=max_length)
         self._tagger: OnnxTagger | None = None
@@ -127,6 +171,8 @@ class NerRecognizer:
 
     @classmethod
     def from_settings(cls, settings: Settings, model: str | Path | None = None, **options) -> NerRecognizer:
+        if options.get("abbreviations", True) is True:
+            options["abbreviations"] = AbbreviationFinder.from_settings(settings)
         return cls(model_spec(settings, model), batch_size=settings.extraction_batch_size * 2, **options)
 
     # -- lazy model ---------------------------------------------------------------
@@ -202,6 +248,9 @@ class NerRecognizer:
                 out[di].append(Mention(s, e, text[s:e], et, label=etype, score=round(mean, 4), extractor=tag))
         if self.propagate_types:
             out = [propagate(doc.text, ms, self.propagate_types) for doc, ms in zip(docs, out, strict=True)]
+        if self._abbreviations is not None:
+            finder = self._abbreviations
+            out = [align_abbreviations(doc.text, ms, finder.find(doc.text)) for doc, ms in zip(docs, out, strict=True)]
         if self.variants:
             for di, (doc, sents) in enumerate(zip(docs, sentences, strict=True)):
                 out[di] = self._with_variants(doc, sents, out[di], tag)

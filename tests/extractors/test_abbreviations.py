@@ -64,3 +64,35 @@ def test_schwartz_hearst_character_match():
     start = match_long_form("ARF", candidate)
     assert start is not None and candidate[start:] == "acute renal failure"
     assert match_long_form("XYZ", candidate) is None
+
+
+def test_a_repeated_text_is_answered_from_memory_and_callers_cannot_corrupt_it():
+    finder = AbbreviationFinder(remember=2)
+    first = finder.find(TEXT)
+    first.clear()  # a caller's copy
+    again = finder.find(TEXT)
+    assert again and again == AbbreviationFinder().find(TEXT)
+    for other in ("Alpha (AL) one.", "Beta (BE) two.", "Gamma (GA) three."):
+        finder.find(other)
+    assert finder.find(TEXT) == again  # evicted, found again the same
+
+
+def test_the_setting_chooses_the_detector_and_rejects_unknown_ones():
+    from kg.errors import ConfigError
+    from kg.settings import Settings
+
+    assert Settings.from_env({}).abbreviations == "builtin"
+    chosen = Settings.from_env({"MEDKG_ABBREVIATIONS": "scispacy"})
+    assert AbbreviationFinder.from_settings(chosen)._use_scispacy is True
+    with pytest.raises(ConfigError, match="MEDKG_ABBREVIATIONS"):
+        Settings.from_env({"MEDKG_ABBREVIATIONS": "regex"})
+
+
+def test_the_pipeline_shares_one_detector_between_ner_and_linking():
+    from extractors.pipeline import build
+    from kg.settings import Settings
+
+    pipeline = build(Settings.from_env({"MEDKG_ABBREVIATIONS": "scispacy"}))
+    finder = pipeline.linker.abbreviation_finder
+    assert finder._use_scispacy is True
+    assert pipeline.recognizer._abbreviations is finder

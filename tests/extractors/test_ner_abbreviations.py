@@ -1,0 +1,69 @@
+"""Short forms read as their long forms (``align_abbreviations``)."""
+
+from __future__ import annotations
+
+from extractors.abbreviations import AbbreviationFinder
+from extractors.ner.recognizer import align_abbreviations
+from kg.model import EntityType, Mention
+
+
+def mention(text: str, surface: str, etype: EntityType, nth: int = 0) -> Mention:
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(surface, start + 1)
+    return Mention(start, start + len(surface), surface, etype, score=0.9, extractor="t")
+
+
+def spans(mentions):
+    return sorted((m.text, m.start, m.type.value) for m in mentions)
+
+
+def align(text, mentions):
+    return align_abbreviations(text, mentions, AbbreviationFinder().find(text))
+
+
+def test_a_tagged_long_form_types_every_use_of_its_short_form():
+    text = "Serotonin syndrome after 5-hydroxytryptamine (5-HT) excess. 5-HT levels rose."
+    found = [
+        mention(text, "Serotonin syndrome", EntityType.DISEASE),
+        mention(text, "5-hydroxytryptamine", EntityType.DRUG),
+        mention(text, "5-HT", EntityType.GENE, nth=1),  # mistyped by the model
+    ]
+    out = align(text, found)
+    uses = [m for m in out if m.text == "5-HT"]
+    assert len(uses) == 2 and {m.type for m in uses} == {EntityType.DRUG}
+    assert mention(text, "Serotonin syndrome", EntityType.DISEASE) in out
+
+
+def test_an_untagged_long_form_removes_mentions_on_its_short_form():
+    text = "In spontaneously hypertensive rats (SHR), SHR given captopril had lower pressure."
+    found = [mention(text, "SHR", EntityType.DRUG, nth=1), mention(text, "captopril", EntityType.DRUG)]
+    assert spans(align(text, found)) == [("captopril", text.index("captopril"), "Drug")]
+
+
+def test_competing_types_and_longer_mentions_are_left_alone():
+    text = "Iron dextran (ID) was given; ID-induced anaphylaxis and ID anemia followed."
+    # a long form only partly tagged gives no reading: nothing changes
+    partial = [mention(text, "Iron", EntityType.DRUG), mention(text, "ID", EntityType.DISEASE, nth=2)]
+    assert spans(align(text, partial)) == spans(partial)
+    # two types ending where the long form ends: no reading either
+    competing = [
+        mention(text, "dextran", EntityType.DRUG),
+        mention(text, "dextran", EntityType.DISEASE),
+        mention(text, "ID", EntityType.GENE, nth=2),
+    ]
+    assert spans(align(text, competing)) == spans(competing)
+    # a short form inside a longer mention stays inside it
+    longer = [
+        mention(text, "Iron dextran", EntityType.DRUG),
+        mention(text, "ID-induced anaphylaxis", EntityType.DISEASE),
+    ]
+    out = align(text, longer)
+    assert mention(text, "ID-induced anaphylaxis", EntityType.DISEASE) in out
+    assert [m.type for m in out if m.text == "ID"] == [EntityType.DRUG, EntityType.DRUG]
+
+
+def test_no_abbreviations_no_change():
+    text = "Aspirin relieved headache."
+    found = [mention(text, "Aspirin", EntityType.DRUG), mention(text, "headache", EntityType.DISEASE)]
+    assert align(text, found) == found
