@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction, groups: dict) -> None:
     p.add_argument("--workers", type=int, default=1)
     p.set_defaults(func=cmd_reextract)
 
-    p = sub.add_parser("stats", help="count nodes, edges and documents")
+    p = sub.add_parser("stats", help="count nodes, edges, documents and unlinked mentions")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
 
@@ -60,6 +60,8 @@ def _print_report(report, as_json: bool) -> None:
     print(
         f"statements: +{data['statements']['added']} -{data['statements']['removed']}; "
         f"evidence: +{data['evidence']['added']} -{data['evidence']['removed']}; "
+        f"unlinked mentions: +{data['unlinked_mentions']['added']} "
+        f"-{data['unlinked_mentions']['removed']}; "
         f"{data['seconds']}s ({data['documents_per_second']} docs/s)"
     )
     for path, n in data["per_file"].items():
@@ -200,6 +202,7 @@ def cmd_stats(args) -> int:
             for k, v in sorted(counts[section].items()):
                 print(f"  {k:20s} {v}")
         print(f"documents: {counts['documents']}\nevidence:  {counts['evidence']}")
+        print(f"unlinked mentions: {counts['unlinked_mentions']}")
     return 0
 
 

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from extractors.assembly import unlinked_mentions
 from extractors.base import Extraction, Failure
 from kg.errors import LoaderError, StoreUnavailableError
 from kg.model import Document, LedgerEntry, WriteBatch
@@ -47,6 +48,8 @@ class IngestReport:
     statements_removed: int = 0
     evidence_added: int = 0
     evidence_removed: int = 0
+    mentions_added: int = 0
+    mentions_removed: int = 0
     entities_added: int = 0
     batches: int = 0
     seconds: float = 0.0
@@ -66,6 +69,7 @@ class IngestReport:
             },
             "statements": {"added": self.statements_added, "removed": self.statements_removed},
             "evidence": {"added": self.evidence_added, "removed": self.evidence_removed},
+            "unlinked_mentions": {"added": self.mentions_added, "removed": self.mentions_removed},
             "entities_added": self.entities_added,
             "batches": self.batches,
             "seconds": round(self.seconds, 3),
@@ -104,11 +108,13 @@ def build_batch(
     tags: tuple[str, ...],
     paths: dict[str, str] | None = None,
 ) -> WriteBatch:
-    """One atomic write for a group of documents: replace their evidence, record the ledger."""
+    """One atomic write for a group of documents: replace their evidence and unlinked
+    mentions, record the ledger."""
     by_id = {e.document_id: e for e in extractions}
     entities: dict[str, Any] = {}
     statements: dict[str, Any] = {}
     evidence: dict[str, Any] = {}
+    mentions: dict[str, Any] = {}
     ledger = []
     for doc in docs:
         status = doc.metadata.get("status", "active")
@@ -120,6 +126,8 @@ def build_batch(
                 statements.setdefault(st.key, st)
             for ev in ext.evidence:
                 evidence.setdefault(ev.id, ev)
+            for um in unlinked_mentions(doc, ext.mentions, ext.sentences, extractors=ext.extractors):
+                mentions.setdefault(um.key, um)
         ledger.append(
             LedgerEntry(
                 document_id=doc.id,
@@ -136,6 +144,7 @@ def build_batch(
         statements=tuple(statements.values()),
         evidence=tuple(evidence.values()),
         ledger=tuple(ledger),
+        mentions=tuple(mentions.values()),
         replace_documents=tuple(d.id for d in docs),
     )
 
@@ -284,6 +293,8 @@ class Ingestor:
         report.statements_removed += result.statements_removed
         report.evidence_added += result.evidence_added
         report.evidence_removed += result.evidence_removed
+        report.mentions_added += result.mentions_added
+        report.mentions_removed += result.mentions_removed
         report.entities_added += result.entities_added
         if self.on_batch is not None:
             self.on_batch(report.batches)

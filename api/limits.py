@@ -68,6 +68,7 @@ WEIGHT: Mapping[str, int] = {
     "Query.paths": 100,
     "Query.personalizedTreatment": 100,
     "Query.drugSafety": 50,
+    "Query.unlinkedMentions": 5,
     "Mutation.ingest": 1000,
 }
 

@@ -21,7 +21,15 @@ from api.errors import NotAvailableError, UnauthenticatedError
 from api.pagination import Page, encode_cursor, make_page, page_size
 from api.resolve import Linker, Resolver, VariantNormaliser
 from kg.errors import BadInputError, NotFoundError
-from kg.model import Edge, Entity, EntityType, Evidence, Predicate, ResponseDirection
+from kg.model import (
+    Edge,
+    Entity,
+    EntityType,
+    Evidence,
+    Predicate,
+    ResponseDirection,
+    UnlinkedMention,
+)
 from kg.settings import Settings
 from kg.store import GraphStore
 
@@ -248,16 +256,20 @@ def resolve_edges(conn: ConnectionView, info: GraphQLResolveInfo) -> list[EdgeVi
     ]
 
 
-def resolve_page_info(conn: ConnectionView, info: GraphQLResolveInfo) -> dict[str, Any]:
-    batch = conn.batch(info.context)
-    shown = min(len(batch.edges), conn.page.size)
-    offset = conn.page.offset
+def page_info(page: Page, fetched: int) -> dict[str, Any]:
+    """PageInfo for a page whose store call asked for one item more than it shows."""
+    shown = min(fetched, page.size)
+    offset = page.offset
     return {
-        "hasNextPage": len(batch.edges) > conn.page.size,
+        "hasNextPage": fetched > page.size,
         "hasPreviousPage": offset > 0,
         "startCursor": encode_cursor(offset) if shown else None,
         "endCursor": encode_cursor(offset + shown - 1) if shown else None,
     }
+
+
+def resolve_page_info(conn: ConnectionView, info: GraphQLResolveInfo) -> dict[str, Any]:
+    return page_info(conn.page, len(conn.batch(info.context).edges))
 
 
 def resolve_edge_node(ev: EdgeView, info: GraphQLResolveInfo) -> Node:
@@ -555,6 +567,86 @@ def resolve_paths(_root: Any, info: GraphQLResolveInfo, **args: Any) -> list[dic
     ]
 
 
+# -- unlinked mentions ---------------------------------------------------------------------
+
+
+class MentionConnectionView:
+    """One page of unlinked mentions; the store is asked once for the page, once for the count."""
+
+    __slots__ = ("filters", "page", "_rows", "_total")
+
+    def __init__(self, filters: dict[str, Any], page: Page) -> None:
+        self.filters = filters
+        self.page = page
+        self._rows: list[UnlinkedMention] | None = None
+        self._total: int | None = None
+
+    def rows(self, ctx: RequestContext) -> list[UnlinkedMention]:
+        if self._rows is None:
+            # One extra item tells whether there is a next page without counting.
+            self._rows = ctx.store.unlinked_mentions(
+                **self.filters, limit=self.page.size + 1, offset=self.page.offset
+            )
+        return self._rows
+
+    def total(self, ctx: RequestContext) -> int:
+        if self._total is None:
+            self._total = ctx.store.count_unlinked_mentions(**self.filters)
+        return self._total
+
+
+class MentionEdgeView:
+    __slots__ = ("mention", "cursor")
+
+    def __init__(self, mention: UnlinkedMention, cursor: str) -> None:
+        self.mention = mention
+        self.cursor = cursor
+
+
+def resolve_unlinked_mentions(
+    _root: Any,
+    info: GraphQLResolveInfo,
+    text: str | None = None,
+    type: EntityType | None = None,
+    document: str | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> MentionConnectionView:
+    ctx: RequestContext = info.context
+    if text is not None:
+        _check_len("text", text, MAX_SEARCH_TEXT)
+    if document is not None:
+        _check_len("document", document, MAX_ID)
+    page = ctx.page(info, first, after)
+    return MentionConnectionView({"text": text, "type": type, "document_id": document}, page)
+
+
+def _mention_edges(conn: MentionConnectionView, info: GraphQLResolveInfo) -> list[MentionEdgeView]:
+    offset = conn.page.offset
+    rows = conn.rows(info.context)[: conn.page.size]
+    return [MentionEdgeView(m, encode_cursor(offset + i)) for i, m in enumerate(rows)]
+
+
+MENTION_CONNECTION_FIELDS: dict[str, Callable[..., Any]] = {
+    "totalCount": lambda c, info: c.total(info.context),
+    "edges": _mention_edges,
+    "pageInfo": lambda c, info: page_info(c.page, len(c.rows(info.context))),
+}
+
+MENTION_EDGE_FIELDS: dict[str, Callable[..., Any]] = {
+    "cursor": lambda e, info: e.cursor,
+    "node": lambda e, info: e.mention,
+}
+
+MENTION_FIELDS: dict[str, Callable[..., Any]] = {
+    "document": lambda m, info: m.document_id,
+    "sentenceStart": lambda m, info: m.sentence_start,
+    "sentenceEnd": lambda m, info: m.sentence_end,
+    "extractorVersion": lambda m, info: m.extractor_version,
+    "sourceKind": lambda m, info: m.source_kind,
+}
+
+
 # -- mutations -----------------------------------------------------------------------------
 
 
@@ -584,6 +676,7 @@ QUERY_FIELDS: dict[str, Callable[..., Any]] = {
     "personalizedTreatment": resolve_treatment,
     "drugSafety": resolve_drug_safety,
     "paths": resolve_paths,
+    "unlinkedMentions": resolve_unlinked_mentions,
 }
 
 MUTATION_FIELDS: dict[str, Callable[..., Any]] = {"ingest": resolve_ingest}

@@ -67,5 +67,9 @@ def build_executable_schema(sdl: str | None = None) -> GraphQLSchema:
     _bind(types["Warning"], r.WARNING_FIELDS)
     _bind(types["TreatmentPlan"], r.PLAN_FIELDS)
     _bind(types["PathStep"], r.STEP_FIELDS)
+    # After the generic Connection/Edge binding above, which these types do not follow.
+    _bind(types["UnlinkedMentionConnection"], r.MENTION_CONNECTION_FIELDS)
+    _bind(types["UnlinkedMentionEdge"], r.MENTION_EDGE_FIELDS)
+    _bind(types["UnlinkedMention"], r.MENTION_FIELDS)
     types["Entity"].resolve_type = r.resolve_entity_type  # type: ignore[attr-defined]
     return schema

@@ -17,14 +17,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from extractors.assembly import assemble
+from extractors.assembly import LABEL_SOURCES, assemble
 from extractors.base import Extraction, Failure, LinkedMention
 from kg.model import Document, Mention, Sentence
 from kg.settings import Settings
 
 log = logging.getLogger(__name__)
-
-LABEL_SOURCES = frozenset({"spl", "openfda"})
 
 
 @dataclass
@@ -99,6 +97,7 @@ class ModelPipeline:
                     d.id,
                     [outputs[d.id]],
                     mentions=linked[d.id],
+                    sentences=sent_of[d.id],
                     entities=extra,
                     extractors=self.tags,
                 )

@@ -15,6 +15,10 @@ Graph layout (Neo4j 5):
   ``offsets`` packs the six character offsets (sentence, subject, object: start, end);
   properties at their default (None, "", false) are not stored.
 * ``(:Document {id, content_hash, extractors, ingested_at, source, status})``: the ledger.
+* ``(:Mention {key, document_id, start, end, text, norm, type, sentence, sentence_start,
+  sentence_end, section?, score, extractor, extractor_version, source_kind})``: an unlinked
+  mention, related to nothing (it names no entity; ``document_id`` finds its document's
+  ledger node). ``norm`` is the normalised text that ``unlinked_mentions`` searches.
 * ``(:MedkgWriteLock {id})``: one node every write transaction locks first, so writers
   queue (as with the embedded store's file lock) and support counts never race.
 """
@@ -33,6 +37,8 @@ SCHEMA: tuple[str, ...] = (
     "CREATE CONSTRAINT evidence_id IF NOT EXISTS FOR (e:Evidence) REQUIRE e.id IS UNIQUE",
     "CREATE CONSTRAINT document_id IF NOT EXISTS FOR (d:Document) REQUIRE d.id IS UNIQUE",
     "CREATE CONSTRAINT write_lock_id IF NOT EXISTS FOR (l:MedkgWriteLock) REQUIRE l.id IS UNIQUE",
+    "CREATE CONSTRAINT mention_key IF NOT EXISTS FOR (m:Mention) REQUIRE m.key IS UNIQUE",
+    "CREATE INDEX mention_document_id IF NOT EXISTS FOR (m:Mention) ON (m.document_id)",
     "CREATE INDEX evidence_statement_key IF NOT EXISTS FOR (e:Evidence) ON (e.statement_key)",
     "CREATE INDEX evidence_document_id IF NOT EXISTS FOR (e:Evidence) ON (e.document_id)",
     "CREATE INDEX document_status IF NOT EXISTS FOR (d:Document) ON (d.status)",
@@ -84,6 +90,44 @@ WITH e, e.statement_key AS key, e.predicate AS predicate
 DELETE e
 RETURN key, predicate, count(*) AS removed
 """
+
+REMOVE_MENTIONS = """
+UNWIND $documents AS doc
+MATCH (m:Mention {document_id: doc})
+WHERE size($extractors) = 0 OR m.extractor IN $extractors
+DELETE m
+RETURN count(*) AS removed
+"""
+
+EXISTING_MENTIONS = """
+UNWIND $keys AS k
+MATCH (m:Mention {key: k})
+RETURN m.key AS key
+"""
+
+# MERGE on the constrained key; properties spelled out, as for evidence. A null section
+# removes the property (Neo4j stores no nulls), which reads back as None.
+MENTION_PROPERTIES = (
+    "document_id",
+    "start",
+    "end",
+    "text",
+    "norm",
+    "type",
+    "sentence",
+    "sentence_start",
+    "sentence_end",
+    "section",
+    "score",
+    "extractor",
+    "extractor_version",
+    "source_kind",
+)
+UPSERT_MENTIONS = (
+    "UNWIND $rows AS row\nMERGE (m:Mention {key: row.key})\nSET "
+    + ", ".join(f"m.{k} = row.{k}" for k in MENTION_PROPERTIES)
+    + "\n"
+)
 
 READ_SUPPORT_EVIDENCE = """
 UNWIND $keys AS k
@@ -272,6 +316,31 @@ RETURN properties(e) AS e
 ORDER BY e.id LIMIT $rows
 """
 
+# Unlinked mentions: a filter on one document starts from its index; the rest scan the
+# label. Ordered as kg.store.mention_order, so offsets are stable.
+_MENTION_FILTER = """
+WHERE ($type IS NULL OR m.type = $type) AND ($q IS NULL OR m.norm CONTAINS $q)
+"""
+_MENTION_PAGE = """
+WITH m ORDER BY m.document_id, m.start, m.end, m.type, m.key
+SKIP $offset LIMIT $limit
+RETURN properties(m) AS m
+"""
+UNLINKED_MENTIONS = "MATCH (m:Mention)" + _MENTION_FILTER + _MENTION_PAGE
+UNLINKED_MENTIONS_OF_DOCUMENT = (
+    "MATCH (m:Mention {document_id: $document})" + _MENTION_FILTER + _MENTION_PAGE
+)
+COUNT_UNLINKED_MENTIONS = "MATCH (m:Mention)" + _MENTION_FILTER + "RETURN count(m) AS n"
+COUNT_UNLINKED_MENTIONS_OF_DOCUMENT = (
+    "MATCH (m:Mention {document_id: $document})" + _MENTION_FILTER + "RETURN count(m) AS n"
+)
+
+PAGE_MENTIONS = """
+MATCH (m:Mention) WHERE m.key > $after
+RETURN properties(m) AS m
+ORDER BY m.key LIMIT $rows
+"""
+
 PAGE_STATEMENTS = _by_predicate(
     """
 MATCH (s)-[r:__TYPE__]->(o) WHERE r.key > $after
@@ -287,6 +356,7 @@ COUNTS = (
     + ", ".join(f"COUNT {{ ()-[:{p.value}]->() }} AS edge_{p.value}" for p in Predicate)
     + ", COUNT { (d:Document WHERE d.status = 'active') } AS documents"
     + ", COUNT { (:Evidence) } AS evidence"
+    + ", COUNT { (:Mention) } AS mentions"
 )
 
 PING = "RETURN 1 AS ok"

@@ -42,11 +42,14 @@ from kg.model import (
     Predicate,
     SourceKind,
     Statement,
+    UnlinkedMention,
     WriteBatch,
     WriteResult,
 )
 from kg.store import (
     check_direction,
+    mention_order,
+    mention_query,
     merge_entity,
     normalise_name,
     search_names,
@@ -77,6 +80,13 @@ def _evidence_from(d: dict[str, Any]) -> Evidence:
     return Evidence(**d)
 
 
+def _mention_from(d: dict[str, Any]) -> UnlinkedMention:
+    d = dict(d)
+    d["type"] = EntityType(d["type"])
+    d["source_kind"] = SourceKind(d["source_kind"])
+    return UnlinkedMention(**d)
+
+
 def _ledger_from(d: dict[str, Any]) -> LedgerEntry:
     d = dict(d)
     d["extractors"] = tuple(d["extractors"])
@@ -89,6 +99,7 @@ def _batch_to_json(batch: WriteBatch) -> dict[str, Any]:
         "statements": [asdict(s) for s in batch.statements],
         "evidence": [asdict(e) for e in batch.evidence],
         "ledger": [asdict(entry) for entry in batch.ledger],
+        "mentions": [asdict(m) for m in batch.mentions],
         "replace_documents": list(batch.replace_documents),
         "replace_extractors": list(batch.replace_extractors),
     }
@@ -100,6 +111,8 @@ def _batch_from_json(d: dict[str, Any]) -> WriteBatch:
         statements=tuple(_statement_from(s) for s in d["statements"]),
         evidence=tuple(_evidence_from(e) for e in d["evidence"]),
         ledger=tuple(_ledger_from(x) for x in d["ledger"]),
+        # Logs written before mentions were kept have none.
+        mentions=tuple(_mention_from(m) for m in d.get("mentions", ())),
         replace_documents=tuple(d["replace_documents"]),
         replace_extractors=tuple(d["replace_extractors"]),
     )
@@ -137,6 +150,10 @@ class _Graph:
         self.evidence: dict[str, dict[str, Evidence]] = defaultdict(dict)
         self.doc_evidence: dict[str, set[tuple[str, str]]] = defaultdict(set)
         self.ledger: dict[str, LedgerEntry] = {}
+        self.mentions: dict[str, UnlinkedMention] = {}
+        self.doc_mentions: dict[str, set[str]] = defaultdict(set)
+        # (normalised text, mention) in mention_order, rebuilt lazily after a change
+        self._mention_list: list[tuple[str, UnlinkedMention]] | None = None
         self.support: dict[str, tuple[float, int, int]] = {}
         self.graph = nx.MultiDiGraph()
         self._names: list[tuple[str, str]] | None = None  # sorted (name, id), rebuilt lazily
@@ -162,6 +179,20 @@ class _Graph:
                 self.doc_evidence[doc] = keep
             else:
                 self.doc_evidence.pop(doc, None)
+
+        m_removed = 0
+        for doc in batch.replace_documents:
+            kept: set[str] = set()
+            for key in self.doc_mentions.pop(doc, ()):
+                if replace and self.mentions[key].extractor not in replace:
+                    kept.add(key)
+                    continue
+                del self.mentions[key]
+                m_removed += 1
+            if kept:
+                self.doc_mentions[doc] = kept
+        if m_removed:
+            self._mention_list = None
 
         ent_added = 0
         for e in batch.entities:
@@ -195,6 +226,17 @@ class _Graph:
         for entry in batch.ledger:
             self.ledger[entry.document_id] = entry
 
+        m_added = 0
+        for m in batch.mentions:
+            key = m.key
+            old = self.mentions.get(key)
+            if old is None:
+                m_added += 1
+            if old != m:
+                self.mentions[key] = m
+                self.doc_mentions[m.document_id].add(key)
+                self._mention_list = None
+
         st_removed = 0
         for key in touched:
             bucket = self.evidence.get(key)
@@ -212,7 +254,15 @@ class _Graph:
                 len(bucket),
                 len({e.document_id for e in evs}),
             )
-        return WriteResult(ent_added, st_added, st_removed, ev_added, ev_removed)
+        return WriteResult(ent_added, st_added, st_removed, ev_added, ev_removed, m_added, m_removed)
+
+    def mention_list(self) -> list[tuple[str, UnlinkedMention]]:
+        if self._mention_list is None:
+            self._mention_list = [
+                (normalise_name(m.text), m)
+                for m in sorted(self.mentions.values(), key=mention_order)
+            ]
+        return self._mention_list
 
     def names(self) -> list[tuple[str, str]]:
         if self._names is None:
@@ -227,6 +277,7 @@ class _Graph:
             "statements": [asdict(s) for s in self.statements.values()],
             "evidence": [asdict(e) for b in self.evidence.values() for e in b.values()],
             "ledger": [asdict(x) for x in self.ledger.values()],
+            "mentions": [asdict(m) for m in self.mentions.values()],
         }
 
     @classmethod
@@ -238,6 +289,7 @@ class _Graph:
                 statements=tuple(_statement_from(s) for s in d["statements"]),
                 evidence=tuple(_evidence_from(e) for e in d["evidence"]),
                 ledger=tuple(_ledger_from(x) for x in d["ledger"]),
+                mentions=tuple(_mention_from(m) for m in d.get("mentions", ())),
             )
         )
         return g
@@ -517,6 +569,55 @@ class EmbeddedStore:
             rows = [e for b in self._g.evidence.values() for e in b.values()]
         yield from rows
 
+    def _matching_mentions(
+        self, text: str | None, type: EntityType | None, document_id: str | None
+    ) -> list[UnlinkedMention]:
+        g = self._g
+        q = mention_query(text)
+        if document_id is not None:
+            ms = sorted((g.mentions[k] for k in g.doc_mentions.get(document_id, ())), key=mention_order)
+            rows = [(normalise_name(m.text), m) for m in ms]
+        else:
+            rows = g.mention_list()
+        wanted = EntityType(type) if type is not None else None
+        return [
+            m
+            for norm, m in rows
+            if (wanted is None or m.type == wanted) and (q is None or q in norm)
+        ]
+
+    def unlinked_mentions(
+        self,
+        *,
+        text: str | None = None,
+        type: EntityType | None = None,
+        document_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[UnlinkedMention]:
+        self._refresh()
+        with self._lock:
+            rows = self._matching_mentions(text, type, document_id)
+        offset = max(0, offset)
+        return rows[offset : offset + max(0, limit)]
+
+    def count_unlinked_mentions(
+        self,
+        *,
+        text: str | None = None,
+        type: EntityType | None = None,
+        document_id: str | None = None,
+    ) -> int:
+        self._refresh()
+        with self._lock:
+            return len(self._matching_mentions(text, type, document_id))
+
+    def iter_mentions(self) -> Iterator[UnlinkedMention]:
+        self._refresh()
+        with self._lock:
+            rows = list(self._g.mentions.values())
+        yield from rows
+
     def counts(self) -> GraphCounts:
         self._refresh()
         with self._lock:
@@ -528,7 +629,7 @@ class EmbeddedStore:
                 edges[st.predicate.value] += 1
             docs = sum(1 for x in self._g.ledger.values() if x.status == "active")
             n_ev = sum(len(b) for b in self._g.evidence.values())
-            return GraphCounts(dict(nodes), dict(edges), docs, n_ev)
+            return GraphCounts(dict(nodes), dict(edges), docs, n_ev, len(self._g.mentions))
 
     def ping(self) -> None:
         if not self.path.is_dir() or not os.access(self.path, os.W_OK | os.R_OK):

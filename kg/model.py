@@ -290,6 +290,41 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class UnlinkedMention:
+    """A recognised mention the linker could not link: kept as a mention, never an entity.
+
+    It carries no CURIE (inventing one would put a guessed concept in the graph); ``key``
+    identifies the mention itself, per document, so re-writing it changes nothing.
+    ``extractor`` is the recognizer that found it; ``score`` is its recognition score.
+    """
+
+    document_id: str
+    start: int
+    end: int
+    text: str
+    type: EntityType
+    sentence: str
+    sentence_start: int
+    sentence_end: int
+    score: float
+    extractor: str
+    extractor_version: str
+    section: str | None = None
+    source_kind: SourceKind = SourceKind.LITERATURE
+
+    def __post_init__(self) -> None:
+        if self.start < 0 or self.end < self.start:
+            raise ValueError(f"bad mention span {self.start}..{self.end}")
+
+    @property
+    def key(self) -> str:
+        raw = "\x1f".join(
+            (self.document_id, str(self.start), str(self.end), EntityType(self.type).value)
+        )
+        return hashlib.sha1(raw.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
 class LedgerEntry:
     """What ingestion last did to a document: lets a re-run skip unchanged ones."""
 
@@ -305,15 +340,17 @@ class LedgerEntry:
 class WriteBatch:
     """One atomic unit of work for a store.
 
-    Evidence previously written for ``replace_documents`` (optionally only from
-    ``replace_extractors``) is removed first; statements left with no evidence
-    disappear. Everything, ledger included, commits together or not at all.
+    Evidence and unlinked mentions previously written for ``replace_documents``
+    (optionally only from ``replace_extractors``) are removed first; statements left
+    with no evidence disappear. Everything, ledger included, commits together or not
+    at all.
     """
 
     entities: tuple[Entity, ...] = ()
     statements: tuple[Statement, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     ledger: tuple[LedgerEntry, ...] = ()
+    mentions: tuple[UnlinkedMention, ...] = ()
     replace_documents: tuple[str, ...] = ()
     replace_extractors: tuple[str, ...] = ()  # extractor names; empty means all
 
@@ -325,6 +362,8 @@ class WriteResult:
     statements_removed: int = 0
     evidence_added: int = 0
     evidence_removed: int = 0
+    mentions_added: int = 0
+    mentions_removed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +384,7 @@ class GraphCounts:
     edges: Mapping[str, int]
     documents: int
     evidence: int = 0
+    unlinked_mentions: int = 0  # not nodes of ``nodes``: they are no entities
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -352,4 +392,5 @@ class GraphCounts:
             "edges": dict(self.edges),
             "documents": self.documents,
             "evidence": self.evidence,
+            "unlinked_mentions": self.unlinked_mentions,
         }

@@ -2,9 +2,9 @@
 
 All Cypher lives in ``kg.cypher``. A ``WriteBatch`` is one ``execute_write`` transaction
 (retried by the driver on transient errors, so the work function recomputes everything
-from what it reads): lock the writer node, drop replaced evidence, read what the batch
-touches, validate, then write nodes and, last, relationships, each as ``UNWIND $rows``
-chunks of ``batch_size``. Support (confidence and counts) is computed in Python with
+from what it reads): lock the writer node, drop replaced evidence and unlinked mentions,
+read what the batch touches, validate, then write nodes and, last, relationships, each as
+``UNWIND $rows`` chunks of ``batch_size``. Support (confidence and counts) is computed in Python with
 ``kg.confidence.combine``, exactly as the embedded store does.
 """
 
@@ -31,11 +31,13 @@ from kg.model import (
     Predicate,
     SourceKind,
     Statement,
+    UnlinkedMention,
     WriteBatch,
     WriteResult,
 )
 from kg.store import (
     check_direction,
+    mention_query,
     merge_entity,
     normalise_name,
     search_names,
@@ -142,6 +144,44 @@ def ledger_from(d: dict[str, Any]) -> LedgerEntry:
         ingested_at=d["ingested_at"],
         source=d.get("source", ""),
         status=d.get("status", "active"),
+    )
+
+
+def mention_row(m: UnlinkedMention) -> dict[str, Any]:
+    return {
+        "key": m.key,
+        "document_id": m.document_id,
+        "start": m.start,
+        "end": m.end,
+        "text": m.text,
+        "norm": normalise_name(m.text),
+        "type": EntityType(m.type).value,
+        "sentence": m.sentence,
+        "sentence_start": m.sentence_start,
+        "sentence_end": m.sentence_end,
+        "section": m.section,
+        "score": m.score,
+        "extractor": m.extractor,
+        "extractor_version": m.extractor_version,
+        "source_kind": SourceKind(m.source_kind).value,
+    }
+
+
+def mention_from(d: dict[str, Any]) -> UnlinkedMention:
+    return UnlinkedMention(
+        document_id=d["document_id"],
+        start=d["start"],
+        end=d["end"],
+        text=d["text"],
+        type=EntityType(d["type"]),
+        sentence=d["sentence"],
+        sentence_start=d["sentence_start"],
+        sentence_end=d["sentence_end"],
+        score=d["score"],
+        extractor=d["extractor"],
+        extractor_version=d["extractor_version"],
+        section=d.get("section"),
+        source_kind=SourceKind(d["source_kind"]),
     )
 
 
@@ -273,7 +313,7 @@ class Neo4jStore:
                 )
 
         # 2. Replaced evidence goes first; its statements are touched.
-        ev_removed = 0
+        ev_removed = m_removed = 0
         touched: set[str] = set(statements)
         if batch.replace_documents:
             for chunk in chunks(list(batch.replace_documents), n):
@@ -286,6 +326,13 @@ class Neo4jStore:
                     touched.add(r["key"])
                     predicate_of.setdefault(r["key"], Predicate(r["predicate"]))
                     existing.add(r["key"])  # it had evidence, so its relationship exists
+            for chunk in chunks(list(batch.replace_documents), n):
+                for r in tx.run(
+                    cypher.REMOVE_MENTIONS,
+                    documents=list(chunk),
+                    extractors=list(batch.replace_extractors),
+                ):
+                    m_removed += r["removed"]
 
         # 3. Support of every touched statement: stored evidence overlaid with the batch's.
         support_ev: dict[str, dict[str, Evidence]] = defaultdict(dict)
@@ -302,7 +349,7 @@ class Neo4jStore:
             support_ev[ev.statement_key][eid] = ev
             new_ev[eid] = ev
 
-        # 4. Nodes: entities that are new or changed, evidence, ledger.
+        # 4. Nodes: entities that are new or changed, evidence, unlinked mentions, ledger.
         batch_ids = {e.id for e in batch.entities}
         by_type: dict[EntityType, list[dict[str, Any]]] = defaultdict(list)
         for eid in sorted(batch_ids):
@@ -322,6 +369,16 @@ class Neo4jStore:
         ):
             for chunk in chunks(rows, n):
                 tx.run(query, rows=list(chunk)).consume()
+
+        # Unlinked mentions (after the replacement above): count the new keys, then merge.
+        mention_rows = list({m.key: mention_row(m) for m in batch.mentions}.values())
+        stored_mentions: set[str] = set()
+        for chunk in chunks(mention_rows, n):
+            keys = [row["key"] for row in chunk]
+            stored_mentions.update(
+                r["key"] for r in tx.run(cypher.EXISTING_MENTIONS, keys=keys)
+            )
+            tx.run(cypher.UPSERT_MENTIONS, rows=list(chunk)).consume()
 
         for chunk in chunks([ledger_row(x) for x in batch.ledger], n):
             tx.run(cypher.UPSERT_LEDGER, rows=list(chunk)).consume()
@@ -373,6 +430,8 @@ class Neo4jStore:
             statements_removed=st_removed,
             evidence_added=sum(1 for eid in new_ev if eid not in stored_ev_ids),
             evidence_removed=ev_removed,
+            mentions_added=len(mention_rows) - len(stored_mentions),
+            mentions_removed=m_removed,
         )
 
     def clear(self) -> None:
@@ -521,11 +580,62 @@ class Neo4jStore:
         for r in self._pages("iter_evidence", cypher.PAGE_EVIDENCE, lambda r: r["e"]["id"]):
             yield evidence_from(r["e"])
 
+    @staticmethod
+    def _mention_params(
+        text: str | None, type: EntityType | None, document_id: str | None
+    ) -> dict[str, Any]:
+        return {
+            "q": mention_query(text),
+            "type": EntityType(type).value if type is not None else None,
+            "document": document_id,
+        }
+
+    def unlinked_mentions(
+        self,
+        *,
+        text: str | None = None,
+        type: EntityType | None = None,
+        document_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[UnlinkedMention]:
+        if limit <= 0:
+            return []
+        query = (
+            cypher.UNLINKED_MENTIONS
+            if document_id is None
+            else cypher.UNLINKED_MENTIONS_OF_DOCUMENT
+        )
+        params = self._mention_params(text, type, document_id)
+        rows = self._rows(
+            "unlinked_mentions", query, offset=max(0, offset), limit=limit, **params
+        )
+        return [mention_from(r["m"]) for r in rows]
+
+    def count_unlinked_mentions(
+        self,
+        *,
+        text: str | None = None,
+        type: EntityType | None = None,
+        document_id: str | None = None,
+    ) -> int:
+        query = (
+            cypher.COUNT_UNLINKED_MENTIONS
+            if document_id is None
+            else cypher.COUNT_UNLINKED_MENTIONS_OF_DOCUMENT
+        )
+        params = self._mention_params(text, type, document_id)
+        return self._rows("count_unlinked_mentions", query, **params)[0]["n"]
+
+    def iter_mentions(self) -> Iterator[UnlinkedMention]:
+        for r in self._pages("iter_mentions", cypher.PAGE_MENTIONS, lambda r: r["m"]["key"]):
+            yield mention_from(r["m"])
+
     def counts(self) -> GraphCounts:
         r = self._rows("counts", cypher.COUNTS)[0]
         nodes = {t.value: r[f"node_{t.value}"] for t in EntityType if r[f"node_{t.value}"]}
         edges = {p.value: r[f"edge_{p.value}"] for p in Predicate if r[f"edge_{p.value}"]}
-        return GraphCounts(nodes, edges, r["documents"], r["evidence"])
+        return GraphCounts(nodes, edges, r["documents"], r["evidence"], r["mentions"])
 
     def ping(self) -> None:
         with self._errors("ping"):

@@ -13,6 +13,15 @@ Semantics shared by every adapter (and checked by tests/kg/test_store_conformanc
   anything is written.
 * Neighbour lists are ordered by confidence (descending), then the other end's
   id, so that offset pagination is stable.
+* Unlinked mentions (``batch.mentions``: recognised, but the linker found no entity)
+  are kept per document under ``UnlinkedMention.key`` (document, span, type). The
+  replacement step removes a document's earlier mentions exactly as it removes its
+  evidence (only those whose ``extractor`` is in ``replace_extractors``, when given);
+  writing the same mention again changes nothing. They are never entities: no id, no
+  node that ``get_entities``, ``find_entities``, ``neighbours`` or ``iter_entities``
+  return, no statements. ``unlinked_mentions`` filters by a normalised substring of the
+  text (``normalise_name``), a type and a document, and lists them ordered by document,
+  start, end, type, key, so that offset pagination is stable.
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ from kg.model import (
     LedgerEntry,
     Predicate,
     Statement,
+    UnlinkedMention,
     WriteBatch,
     WriteResult,
 )
@@ -81,6 +91,26 @@ class GraphStore(Protocol):
     def iter_statements(self) -> Iterator[tuple[Statement, float, int]]: ...
 
     def iter_evidence(self) -> Iterator[Evidence]: ...
+
+    def unlinked_mentions(
+        self,
+        *,
+        text: str | None = None,
+        type: EntityType | None = None,
+        document_id: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[UnlinkedMention]: ...
+
+    def count_unlinked_mentions(
+        self,
+        *,
+        text: str | None = None,
+        type: EntityType | None = None,
+        document_id: str | None = None,
+    ) -> int: ...
+
+    def iter_mentions(self) -> Iterator[UnlinkedMention]: ...
 
     def counts(self) -> GraphCounts: ...
 
@@ -136,6 +166,17 @@ def merge_entity(old: Entity | None, new: Entity) -> Entity:
 
 def normalise_name(text: str) -> str:
     return " ".join(text.casefold().split())
+
+
+def mention_query(text: str | None) -> str | None:
+    """The ``unlinked_mentions`` text filter as both adapters apply it (None: no filter)."""
+    q = normalise_name(text) if text is not None else ""
+    return q or None
+
+
+def mention_order(m: UnlinkedMention) -> tuple[str, int, int, str, str]:
+    """The one order of ``unlinked_mentions`` in every adapter."""
+    return (m.document_id, m.start, m.end, EntityType(m.type).value, m.key)
 
 
 def search_names(e: Entity) -> list[str]:

@@ -50,3 +50,20 @@ def test_query_mutation_needs_a_configured_key(monkeypatch, capsys, embedded_gra
 def test_serve_is_registered():
     args = build_parser().parse_args(["serve", "--host", "127.0.0.1", "--port", "8123"])
     assert (args.host, args.port) == ("127.0.0.1", 8123) and callable(args.func)
+
+
+def test_stats_counts_unlinked_mentions(monkeypatch, capsys, embedded_graph):
+    from kg.model import WriteBatch
+    from tests.kg.factories import mention
+
+    nodes_before = embedded_graph.counts().nodes
+    embedded_graph.apply(
+        WriteBatch(mentions=(mention("PMID:1", "Glorpamab"), mention("PMID:2", "Zorb", start=3)))
+    )
+    _env(monkeypatch, embedded_graph)
+    assert main(["stats", "--json"]) == 0
+    counts = json.loads(capsys.readouterr().out)
+    assert counts["unlinked_mentions"] == 2
+    assert counts["nodes"] == dict(nodes_before)  # mentions are not entity nodes
+    assert main(["stats"]) == 0
+    assert "unlinked mentions: 2" in capsys.readouterr().out

@@ -52,12 +52,17 @@ def _ingest_cmd(corpus: Path) -> list[str]:
 
 
 def _graph(store) -> tuple:
-    """Node, edge and evidence sets, compared exactly (scores to 4 decimals)."""
+    """Node, edge, evidence and unlinked-mention sets, compared exactly (scores to 4
+    decimals); the ledger last."""
     entities = sorted((e.id, e.type.value, e.name) for e in store.iter_entities())
     statements = sorted((st.key, round(c, 4), n) for st, c, n in store.iter_statements())
     evidence = sorted((e.id, round(e.score, 4), e.negated, e.speculative) for e in store.iter_evidence())
+    mentions = sorted(
+        (m.key, m.text, m.sentence_start, m.extractor_version, round(m.score, 4))
+        for m in store.iter_mentions()
+    )
     ledger = sorted((x.document_id, x.content_hash, x.extractors, x.status) for x in store.iter_ledger())
-    return entities, statements, evidence, ledger
+    return entities, statements, evidence, mentions, ledger
 
 
 def _clean_run(corpus: Path, env: dict) -> dict:
@@ -93,6 +98,7 @@ def test_kill_minus_nine_at_random_points_gives_the_clean_graph(kind, tmp_path):
     ref_report = _clean_run(corpus, _env(f"embedded:{ref_path}"))
     assert ref_report["documents"]["new"] == 62 and ref_report["statements"]["added"] > 0
     reference = _graph(EmbeddedStore(ref_path))
+    assert reference[3], "the tiny NER model leaves some mentions unlinked in this corpus"
 
     store, uri, extra = _store_pair(kind, tmp_path, "killed")
     env = _env(uri, extra)
@@ -115,9 +121,9 @@ def test_kill_minus_nine_at_random_points_gives_the_clean_graph(kind, tmp_path):
     final = subprocess.run(_ingest_cmd(corpus), env=env, capture_output=True, text=True, timeout=900)
     assert final.returncode == 0, final.stderr[-3000:]
     assert kills >= min(5, KILLS), f"only {kills} runs were still going when killed"
-    assert _graph(store)[:3] == reference[:3]
+    assert _graph(store)[:4] == reference[:4]
     # Same documents, hashes and extractor versions in the ledger (timestamps differ).
-    assert _graph(store)[3] == reference[3]
+    assert _graph(store)[4] == reference[4]
 
 
 @pytest.mark.slow
@@ -131,10 +137,12 @@ def test_reingest_adds_nothing_and_a_change_touches_only_its_document(kind, tmp_
     assert second["documents"]["unchanged"] == first["documents"]["new"] == 14
     assert second["statements"] == {"added": 0, "removed": 0}
     assert second["evidence"] == {"added": 0, "removed": 0}
+    assert second["unlinked_mentions"] == {"added": 0, "removed": 0}
     assert _graph(store) == before
 
     # Revise one abstract: only that document's evidence may change.
     before_ev = {e.id: e.document_id for e in store.iter_evidence()}
+    before_m = {m.key: m.document_id for m in store.iter_mentions()}
     path = corpus / "cdr.PubTator.txt"
     blocks = path.read_text().strip().split("\n\n")
     pmid = blocks[3].split("|", 1)[0]
@@ -149,6 +157,10 @@ def test_reingest_adds_nothing_and_a_change_touches_only_its_document(kind, tmp_
     untouched = {i: d for i, d in before_ev.items() if d != f"PMID:{pmid}"}
     assert all(after_ev.get(i) == d for i, d in untouched.items())
     assert all((after_ev.get(i) or before_ev.get(i)) == f"PMID:{pmid}" for i in changed)
+    after_m = {m.key: m.document_id for m in store.iter_mentions()}
+    assert {k: d for k, d in after_m.items() if d != f"PMID:{pmid}"} == {
+        k: d for k, d in before_m.items() if d != f"PMID:{pmid}"
+    }
 
 
 @pytest.mark.slow
@@ -161,4 +173,4 @@ def test_two_workers_build_the_same_graph_as_one(tmp_path):
     out = subprocess.run([*_ingest_cmd(corpus), "--workers", "2"], env=_env(f"embedded:{two}"),
                          capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]
-    assert _graph(EmbeddedStore(two))[:3] == _graph(EmbeddedStore(one))[:3]
+    assert _graph(EmbeddedStore(two))[:4] == _graph(EmbeddedStore(one))[:4]

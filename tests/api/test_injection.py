@@ -55,6 +55,15 @@ CASES = {
         "paths",
         "to",
     ): f'query($v: ID!) {{ paths(from: "{g.NSCLC.id}", to: $v) {{ length }} }}',
+    ("Query", "unlinkedMentions", "text"): (
+        "query($v: String) { unlinkedMentions(text: $v) { totalCount edges { node { text } } } }"
+    ),
+    ("Query", "unlinkedMentions", "document"): (
+        "query($v: String) { unlinkedMentions(document: $v) { totalCount edges { cursor } } }"
+    ),
+    ("Query", "unlinkedMentions", "after"): (
+        "query($v: String) { unlinkedMentions(after: $v) { totalCount edges { cursor } } }"
+    ),
     (
         "Drug",
         "targets",

@@ -31,8 +31,10 @@ def test_contract_fields_exist():
         "personalizedTreatment",
         "drugSafety",
         "paths",
+        "unlinkedMentions",
     ):
         assert name in q.fields, name
+    assert str(q.fields["unlinkedMentions"].type) == "UnlinkedMentionConnection!"
     assert str(q.fields["search"].type) == "[Entity!]!"
     assert argument_default(q.fields["search"].args["first"]) == 10
     assert str(q.fields["personalizedTreatment"].type) == "TreatmentPlan!"
@@ -69,6 +71,9 @@ def test_every_field_that_needs_a_resolver_has_one():
         "Warning": {"kind", "message", "evidence"},
         "Reason": {"kind", "message", "evidence"},
         "PathStep": {"subject", "predicate", "object", "evidence"},
+        "UnlinkedMentionConnection": {"totalCount", "edges", "pageInfo"},
+        "UnlinkedMentionEdge": {"cursor", "node"},
+        "UnlinkedMention": {"document", "sentenceStart", "sentenceEnd", "extractorVersion", "sourceKind"},
     }
     for type_name, fields in must.items():
         t = schema.type_map[type_name]

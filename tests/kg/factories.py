@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from kg.model import Entity, EntityType, Evidence, Predicate, SourceKind, Statement
+from kg.model import (
+    Entity,
+    EntityType,
+    Evidence,
+    Predicate,
+    SourceKind,
+    Statement,
+    UnlinkedMention,
+)
 
 IMATINIB = Entity("MESH:D000068877", EntityType.DRUG, "imatinib", ("Gleevec", "STI-571"))
 ASPIRIN = Entity("MESH:D001241", EntityType.DRUG, "aspirin", ("acetylsalicylic acid",))
@@ -55,3 +63,34 @@ def targets(drug: Entity, gene: Entity, action: str = "inhibitor") -> Statement:
 
 def treats(drug: Entity, disease: Entity) -> Statement:
     return Statement.make(drug.id, Predicate.TREATS, disease.id)
+
+
+def mention(
+    doc: str,
+    text: str,
+    etype: EntityType = EntityType.DRUG,
+    *,
+    start: int = 0,
+    extractor: str = "ner",
+    version: str = "1",
+    score: float = 0.8,
+    section: str | None = "abstract",
+    kind: SourceKind = SourceKind.LITERATURE,
+) -> UnlinkedMention:
+    """An unlinked mention of ``text`` at ``start`` in a sentence that starts there too."""
+    sentence = f"{text} was given in {doc}."
+    return UnlinkedMention(
+        document_id=doc,
+        start=start,
+        end=start + len(text),
+        text=text,
+        type=etype,
+        sentence=sentence,
+        sentence_start=start,
+        sentence_end=start + len(sentence),
+        score=score,
+        extractor=extractor,
+        extractor_version=version,
+        section=section,
+        source_kind=kind,
+    )

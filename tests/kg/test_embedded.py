@@ -8,7 +8,7 @@ import pytest
 from kg.embedded import EmbeddedStore
 from kg.errors import StoreError
 from kg.model import WriteBatch
-from tests.kg.factories import ABL1, ALL, IMATINIB, KIT, evidence, targets
+from tests.kg.factories import ABL1, ALL, IMATINIB, KIT, evidence, mention, targets
 
 
 def _write(path, doc):
@@ -78,3 +78,46 @@ def test_refused_batch_writes_nothing_to_disk(tmp_path):
         s.apply(WriteBatch(statements=(st,), evidence=(evidence(st, "PMID:1"),)))
     wal = list(tmp_path.glob("wal-*.jsonl"))
     assert not wal or os.path.getsize(wal[0]) == 0
+
+
+def test_unlinked_mentions_survive_reopen_and_compaction(tmp_path):
+    s = EmbeddedStore(tmp_path, compact_every=3)
+    ms = [mention(f"PMID:{i}", f"Glorpamab-{i}", start=i) for i in range(5)]
+    for m in ms:
+        s.apply(WriteBatch(mentions=(m,)))
+    s.apply(WriteBatch(replace_documents=("PMID:0",)))  # logged after the snapshot
+    assert len(list(tmp_path.glob("snapshot-*.json"))) == 1
+    reopened = EmbeddedStore(tmp_path)
+    assert reopened.unlinked_mentions() == ms[1:]
+    assert reopened.counts() == s.counts() and reopened.counts().unlinked_mentions == 4
+
+
+def test_torn_mention_batch_never_happened(tmp_path):
+    s = EmbeddedStore(tmp_path)
+    s.apply(WriteBatch(mentions=(mention("PMID:1", "Glorpamab"),)))
+    wal = next(tmp_path.glob("wal-*.jsonl"))
+    with wal.open("ab") as fh:  # a crash half-way through writing the next batch
+        fh.write(b'{"entities":[],"mentions":[{"document_id":"PMID:2","sta')
+    again = EmbeddedStore(tmp_path)
+    assert [m.document_id for m in again.unlinked_mentions()] == ["PMID:1"]
+
+
+def test_log_and_snapshot_written_before_mentions_existed_still_load(tmp_path):
+    import json
+
+    from kg.embedded import _encode_line
+
+    st = targets(IMATINIB, ABL1)
+    s = EmbeddedStore(tmp_path)
+    s.apply(WriteBatch(entities=ALL, statements=(st,), evidence=(evidence(st, "PMID:1"),)))
+    s.compact()
+    gen = (tmp_path / "CURRENT").read_text().strip()
+    snap = tmp_path / f"snapshot-{gen}.json"
+    data = json.loads(snap.read_text())
+    del data["mentions"]  # what an older version wrote
+    snap.write_text(json.dumps(data))
+    old_batch = {"entities": [], "statements": [], "evidence": [], "ledger": [],
+                 "replace_documents": ["PMID:9"], "replace_extractors": []}
+    (tmp_path / f"wal-{gen}.jsonl").write_bytes(_encode_line(old_batch))
+    reopened = EmbeddedStore(tmp_path)
+    assert reopened.counts().evidence == 1 and reopened.counts().unlinked_mentions == 0

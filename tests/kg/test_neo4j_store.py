@@ -30,7 +30,7 @@ from kg.model import (
     WriteBatch,
 )
 from kg.neo4j_store import Neo4jStore
-from tests.kg.factories import ABL1, ALL, CML, IMATINIB, KIT, evidence, targets, treats
+from tests.kg.factories import ABL1, ALL, CML, IMATINIB, KIT, evidence, mention, targets, treats
 
 pytestmark = pytest.mark.neo4j
 
@@ -91,6 +91,18 @@ def _random_batches(seed: int) -> list[WriteBatch]:
                         section=rng.choice(("abstract", None)),
                     )
                 )
+        mentions = [
+            mention(
+                rng.choice(docs),
+                f"{rng.choice(WORDS)} {rng.choice(WORDS)}",
+                rng.choice(list(EntityType)),
+                start=rng.randint(0, 5) * 20,
+                extractor=rng.choice(("re", "ner")),
+                score=round(rng.uniform(0.3, 1.0), 3),
+                section=rng.choice(("abstract", None)),
+            )
+            for _ in range(rng.randint(0, 6))
+        ]
         replace = tuple(rng.sample(docs, rng.randint(0, 2))) if b else ()
         batches.append(
             WriteBatch(
@@ -101,6 +113,7 @@ def _random_batches(seed: int) -> list[WriteBatch]:
                 ),
                 statements=tuple(sts),
                 evidence=tuple(evs),
+                mentions=tuple(mentions),
                 ledger=tuple(
                     LedgerEntry(d, f"h{b}", ("re@1",), "2026-01-01T00:00:00Z", "pubmed")
                     for d in sorted({e.document_id for e in evs})
@@ -131,6 +144,15 @@ def _snapshot(store) -> dict:
             ids, predicates=[Predicate.TARGETS], other_types=[EntityType.GENE]
         ),
         "counts_in": store.count_neighbours(ids, direction="in"),
+        "mentions": store.unlinked_mentions(limit=1000),
+        "mentions_page": store.unlinked_mentions(text="a", limit=3, offset=2),
+        "mentions_filtered": {
+            (t, d): store.unlinked_mentions(type=t, document_id=d)
+            for t in EntityType
+            for d in ("PMID:1", "PMID:2")
+        },
+        "mentions_count": {q: store.count_unlinked_mentions(text=q) for q in WORDS},
+        "mentions_all": sorted(store.iter_mentions(), key=lambda m: m.key),
         "find": {q: store.find_entities(q, limit=4) for q in (*WORDS, "a", "gene", "mesh:d0")},
         # Typed look-ups where the exact/prefix hits of all types already fill the limit.
         "find_typed": {
@@ -148,6 +170,7 @@ def test_random_workload_matches_embedded_store(neo4j_store, tmp_path, seed):
         assert neo4j_store.apply(batch) == embedded.apply(batch)
     want, got = _snapshot(embedded), _snapshot(neo4j_store)
     assert want["statements"], "the workload should leave statements behind"
+    assert want["mentions"] and want["mentions_page"], "and unlinked mentions"
     for part in want:
         assert got[part] == want[part], part
 
@@ -157,13 +180,17 @@ def test_failed_batch_leaves_no_trace(neo4j_store, monkeypatch):
     t1 = targets(IMATINIB, ABL1)
     ledger = (LedgerEntry("PMID:1", "h", ("re@1",), "2026-01-01T00:00:00Z"),)
     batch = WriteBatch(
-        entities=ALL, statements=(t1,), evidence=(evidence(t1, "PMID:1"),), ledger=ledger
+        entities=ALL,
+        statements=(t1,),
+        evidence=(evidence(t1, "PMID:1"),),
+        ledger=ledger,
+        mentions=(mention("PMID:1", "Glorpamab"),),
     )
     monkeypatch.setattr(cypher, "UPSERT_LEDGER", "UNWIND $rows AS row RETURN 1/0")
     with pytest.raises(StoreError):
         neo4j_store.apply(batch)
     c = neo4j_store.counts()
-    assert (c.nodes, c.edges, c.evidence, c.documents) == ({}, {}, 0, 0)
+    assert (c.nodes, c.edges, c.evidence, c.documents, c.unlinked_mentions) == ({}, {}, 0, 0, 0)
     monkeypatch.undo()
     assert neo4j_store.apply(batch).statements_added == 1
     assert neo4j_store.counts().documents == 1
@@ -185,6 +212,9 @@ def test_large_batch_is_chunked_in_one_transaction(neo4j_store):
 
 def test_iterators_page_through_everything(neo4j_store):
     neo4j_store.page_rows = 3
+    ms = tuple(mention(f"PMID:{i}", f"glorp {i}") for i in range(7))
+    neo4j_store.apply(WriteBatch(mentions=ms))
+    assert sorted(m.key for m in neo4j_store.iter_mentions()) == sorted(m.key for m in ms)
     t1, t2, tr = targets(IMATINIB, ABL1), targets(IMATINIB, KIT), treats(IMATINIB, CML)
     evs = tuple(evidence(st, f"PMID:{i}") for i, st in enumerate((t1, t2, tr, t1, t2)))
     ledger = tuple(
@@ -235,7 +265,7 @@ def test_schema_is_created_once_and_idempotently(neo4j_server, neo4j_store):
             names = {r["name"] for r in s.run("SHOW CONSTRAINTS YIELD name")}
     finally:
         again.close()
-    assert {"entity_id", "evidence_id", "document_id", "statement_key_targets"} <= names
+    assert {"entity_id", "evidence_id", "document_id", "statement_key_targets", "mention_key"} <= names
 
 
 def _closed_port() -> int:

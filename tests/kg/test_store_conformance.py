@@ -26,6 +26,7 @@ from tests.kg.factories import (
     KIT,
     WARFARIN,
     evidence,
+    mention,
     targets,
     treats,
 )
@@ -240,3 +241,128 @@ def test_unicode_and_quotes_survive(store):
     store.apply(WriteBatch(entities=(odd, BLEEDING)))
     assert store.get_entities([odd.id])[odd.id].name == odd.name
     assert store.counts().nodes["Disease"] == 1
+
+
+# -- unlinked mentions ----------------------------------------------------------------------
+
+GLORP = mention("PMID:1", "Glorpamab", start=10)
+GLORP_LATER = mention("PMID:1", "glorpamab", start=90)
+ZEBRA = mention("PMID:1", "Zebrafin  Syndrome", EntityType.DISEASE, start=40, section=None)
+GLORP_2 = mention("PMID:2", "GLORPAMAB", start=5, extractor="label-rules", kind=SourceKind.LABEL)
+KRX = mention("PMID:2", "KRX-17 kinase", EntityType.GENE, start=30, score=0.55)
+MENTIONS = (GLORP, GLORP_LATER, ZEBRA, GLORP_2, KRX)
+
+
+def _with_mentions(store):
+    t1, t2, tr = _base(store)
+    result = store.apply(WriteBatch(mentions=MENTIONS))
+    assert (result.mentions_added, result.mentions_removed) == (5, 0)
+    return t1, t2, tr
+
+
+def _keys(mentions) -> list[str]:
+    return [m.key for m in mentions]
+
+
+def test_unlinked_mentions_round_trip_in_a_stable_order(store):
+    _with_mentions(store)
+    got = store.unlinked_mentions()
+    assert got == [GLORP, ZEBRA, GLORP_LATER, GLORP_2, KRX]  # document, then start
+    assert got[1].section is None and got[3].source_kind is SourceKind.LABEL
+    assert store.count_unlinked_mentions() == 5
+    assert store.counts().unlinked_mentions == 5
+    assert sorted(_keys(store.iter_mentions())) == sorted(_keys(MENTIONS))
+    assert store.unlinked_mentions(limit=2, offset=1) == [ZEBRA, GLORP_LATER]
+    assert store.unlinked_mentions(limit=0) == [] and store.unlinked_mentions(offset=9) == []
+
+
+def test_unlinked_mentions_filter_by_text_type_and_document(store):
+    _with_mentions(store)
+    # Text: case-insensitive substring of the normalised (whitespace-collapsed) text.
+    assert store.unlinked_mentions(text="glorp") == [GLORP, GLORP_LATER, GLORP_2]
+    assert store.unlinked_mentions(text="zebrafin syndrome") == [ZEBRA]
+    assert store.unlinked_mentions(text="  ") == store.unlinked_mentions()
+    assert store.unlinked_mentions(type=EntityType.GENE) == [KRX]
+    assert store.unlinked_mentions(document_id="PMID:2") == [GLORP_2, KRX]
+    assert store.unlinked_mentions(text="glorp", document_id="PMID:1", limit=1, offset=1) == [
+        GLORP_LATER
+    ]
+    assert store.unlinked_mentions(text="glorp", type=EntityType.DISEASE) == []
+    assert store.unlinked_mentions(document_id="PMID:404") == []
+    assert store.count_unlinked_mentions(text="GLORP", document_id="PMID:1") == 2
+    assert store.count_unlinked_mentions(type=EntityType.DISEASE) == 1
+
+
+def test_unlinked_mentions_are_never_entities(store):
+    t1, t2, tr = _with_mentions(store)
+    assert store.counts().nodes == {"Drug": 3, "Gene": 2, "Disease": 3}
+    assert store.find_entities("glorpamab") == [] and store.find_entities("krx") == []
+    assert {e.id for e in store.iter_entities()} == {e.id for e in ALL}
+    assert store.get_entities([m.key for m in MENTIONS]) == {}
+    edges = store.neighbours([e.id for e in ALL])
+    assert {edge.other.id for es in edges.values() for edge in es} <= {e.id for e in ALL}
+    assert {st.key for st, _, _ in store.iter_statements()} == {t1.key, t2.key, tr.key}
+    assert store.counts().edges == {"TARGETS": 2, "TREATS": 1}
+
+
+def test_same_mentions_twice_add_nothing(store):
+    _with_mentions(store)
+    before = store.counts()
+    again = store.apply(WriteBatch(mentions=MENTIONS))
+    assert (again.mentions_added, again.mentions_removed) == (0, 0)
+    assert store.counts() == before
+    # A document rewritten with the same mentions ends exactly where it was.
+    redo = store.apply(WriteBatch(mentions=(GLORP, GLORP_LATER, ZEBRA), replace_documents=("PMID:1",)))
+    assert (redo.mentions_removed, redo.mentions_added) == (3, 3)
+    assert store.counts().unlinked_mentions == before.unlinked_mentions
+    assert store.unlinked_mentions() == [GLORP, ZEBRA, GLORP_LATER, GLORP_2, KRX]
+
+
+def test_replace_documents_removes_their_mentions_only(store):
+    t1, _, _ = _with_mentions(store)
+    result = store.apply(WriteBatch(replace_documents=("PMID:1",)))
+    assert result.mentions_removed == 3
+    assert store.unlinked_mentions() == [GLORP_2, KRX]
+    # A changed document: its new mentions replace the old ones.
+    changed = mention("PMID:2", "Krx-18", EntityType.GENE, start=30)
+    result = store.apply(
+        WriteBatch(
+            statements=(t1,),
+            evidence=(evidence(t1, "PMID:2"),),
+            mentions=(changed,),
+            replace_documents=("PMID:2",),
+        )
+    )
+    assert (result.mentions_added, result.mentions_removed) == (1, 2)
+    assert store.unlinked_mentions() == [changed]
+    assert store.counts().unlinked_mentions == 1
+
+
+def test_replace_extractors_keeps_other_extractors_mentions(store):
+    _with_mentions(store)
+    newer = mention("PMID:2", "KRX-17 kinase", EntityType.GENE, start=30, version="2")
+    result = store.apply(
+        WriteBatch(mentions=(newer,), replace_documents=("PMID:2",), replace_extractors=("ner",))
+    )
+    assert (result.mentions_removed, result.mentions_added) == (1, 1)
+    got = store.unlinked_mentions(document_id="PMID:2")
+    assert [(m.text, m.extractor, m.extractor_version) for m in got] == [
+        ("GLORPAMAB", "label-rules", "1"),
+        ("KRX-17 kinase", "ner", "2"),
+    ]
+    # Another extractor's replacement leaves "ner" mentions alone.
+    store.apply(WriteBatch(replace_documents=("PMID:1",), replace_extractors=("label-rules",)))
+    assert store.count_unlinked_mentions(document_id="PMID:1") == 3
+
+
+def test_mention_text_with_quotes_and_unicode_survives(store):
+    odd = mention("PMID:7", "5'-O-(β)-\"x\" \\ ; MATCH (n) DETACH DELETE n", start=3)
+    store.apply(WriteBatch(mentions=(odd,)))
+    assert store.unlinked_mentions(text="(β)-\"x") == [odd]
+    assert store.counts().unlinked_mentions == 1
+
+
+def test_clear_removes_mentions(store):
+    _with_mentions(store)
+    store.clear()
+    assert store.counts().unlinked_mentions == 0 and store.unlinked_mentions() == []
