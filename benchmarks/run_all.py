@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["neo4j_writes", "ner", "linking", "relations", "ingest", "api"]
+ORDER = ["neo4j_writes", "ner", "linking", "relations", "ingest", "api", "name_search"]
 
 
 def main(argv: list[str]) -> int:

@@ -157,6 +157,9 @@ class _Graph:
         self.support: dict[str, tuple[float, int, int]] = {}
         self.graph = nx.MultiDiGraph()
         self._names: list[tuple[str, str]] | None = None  # sorted (name, id), rebuilt lazily
+        # trigram -> positions in ``names()``: a substring search that matches nothing
+        # must not scan every name (rebuilt with the names)
+        self._trigrams: dict[str, list[int]] | None = None
 
     def apply(self, batch: WriteBatch) -> WriteResult:
         """Apply an already validated batch."""
@@ -269,7 +272,30 @@ class _Graph:
             self._names = sorted(
                 (name, e.id) for e in self.entities.values() for name in search_names(e)
             )
+            self._trigrams = None
         return self._names
+
+    def names_containing(self, q: str) -> Iterator[tuple[str, str]]:
+        """(name, id) of every name with ``q`` inside, through the trigram index."""
+        names = self.names()
+        if len(q) < 3:
+            yield from ((n, eid) for n, eid in names if q in n)
+            return
+        if self._trigrams is None:
+            index: dict[str, list[int]] = defaultdict(list)
+            for i, (name, _eid) in enumerate(names):
+                for g in {name[j : j + 3] for j in range(len(name) - 2)}:
+                    index[g].append(i)
+            self._trigrams = dict(index)
+        postings = sorted(
+            (self._trigrams.get(q[j : j + 3], []) for j in range(len(q) - 2)), key=len
+        )
+        if not postings[0]:
+            return
+        candidates = set(postings[0]).intersection(*postings[1:])
+        for i in sorted(candidates):
+            if q in names[i][0]:
+                yield names[i]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -449,9 +475,8 @@ class EmbeddedStore:
             ranked[eid] = min(rank, ranked.get(eid, 9))
             i += 1
         if len(ranked) < limit:
-            for name, eid in names:
-                if eid not in ranked and q in name:
-                    ranked[eid] = 2
+            for _name, eid in self._g.names_containing(q):
+                ranked.setdefault(eid, 2)
         out = []
         for eid, _rank in sorted(ranked.items(), key=lambda kv: (kv[1], kv[0])):
             ent = self._g.entities[eid]
@@ -461,6 +486,35 @@ class EmbeddedStore:
                     break
         return out
 
+    def _matching(
+        self,
+        eid: str,
+        predicates: Sequence[Predicate] | None,
+        direction: str,
+        other_types: Sequence[EntityType] | None,
+    ) -> Iterator[tuple[str, str, str]]:
+        """(side, other id, statement key) of each edge of ``eid`` that passes the filters."""
+        g = self._g
+        if eid not in g.graph:
+            return
+        preds = set(predicates) if predicates else None
+        types = set(other_types) if other_types else None
+        views = []
+        if direction in ("out", "both"):
+            views.append(("out", g.graph.out_edges(eid, keys=True)))
+        if direction in ("in", "both"):
+            views.append(("in", g.graph.in_edges(eid, keys=True)))
+        for side, view in views:
+            for u, v, key in view:
+                if preds is not None and g.statements[key].predicate not in preds:
+                    continue
+                other = v if side == "out" else u
+                if types is not None and g.entities[other].type not in types:
+                    continue
+                if side == "in" and u == v and direction == "both":
+                    continue  # a self-loop was already listed as "out"
+                yield side, other, key
+
     def _edges(
         self,
         eid: str,
@@ -469,28 +523,10 @@ class EmbeddedStore:
         other_types: Sequence[EntityType] | None,
     ) -> list[Edge]:
         g = self._g
-        if eid not in g.graph:
-            return []
-        preds = set(predicates) if predicates else None
-        types = set(other_types) if other_types else None
-        edges: list[Edge] = []
-        views = []
-        if direction in ("out", "both"):
-            views.append(("out", g.graph.out_edges(eid, keys=True)))
-        if direction in ("in", "both"):
-            views.append(("in", g.graph.in_edges(eid, keys=True)))
-        for side, view in views:
-            for u, v, key in view:
-                st = g.statements[key]
-                if preds is not None and st.predicate not in preds:
-                    continue
-                other = g.entities[v if side == "out" else u]
-                if types is not None and other.type not in types:
-                    continue
-                if side == "in" and u == v and direction == "both":
-                    continue  # a self-loop was already listed as "out"
-                conf, n_ev, n_doc = g.support[key]
-                edges.append(Edge(st, other, side, conf, n_ev, n_doc))
+        edges = []
+        for side, other, key in self._matching(eid, predicates, direction, other_types):
+            conf, n_ev, n_doc = g.support[key]
+            edges.append(Edge(g.statements[key], g.entities[other], side, conf, n_ev, n_doc))
         edges.sort(key=lambda e: (-e.confidence, e.other.id, e.statement.key))
         return edges
 
@@ -526,7 +562,7 @@ class EmbeddedStore:
         self._refresh()
         with self._lock:
             return {
-                eid: len(self._edges(eid, predicates, direction, other_types))
+                eid: sum(1 for _ in self._matching(eid, predicates, direction, other_types))
                 for eid in entity_ids
             }
 

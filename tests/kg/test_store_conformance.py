@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from kg.confidence import combine
@@ -112,6 +114,16 @@ def test_find_entities_filters_types_and_limits(store):
     genes = store.find_entities("K", types=[EntityType.GENE])
     assert [g.id for g in genes] == [KIT.id]
     assert len(store.find_entities("a", limit=2)) == 2
+
+
+def test_find_entities_inside_names_and_no_match(store):
+    store.apply(WriteBatch(entities=ALL))
+    # "tinib" starts no name: found inside one; nothing anywhere: empty
+    assert [e.id for e in store.find_entities("tinib")] == [IMATINIB.id]
+    assert [e.id for e in store.find_entities("571")] == [IMATINIB.id]
+    assert store.find_entities("zzqx") == []
+    store.apply(WriteBatch(entities=(replace(KIT, synonyms=(*KIT.synonyms, "mast cell growth factor receptor")),)))
+    assert KIT.id in [e.id for e in store.find_entities("cell growth")]  # new names searchable
 
 
 def test_neighbours_direction_predicate_and_order(store):
