@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Protocol
 
 from extractors.base import LinkedMention
 from extractors.cues import assess
+from extractors.linking.normalize import norm, strip_salt
 from extractors.relations.schema import response_direction
 from kg.model import (
     Document,
@@ -125,12 +126,6 @@ _ACTIONS = (
     (re.compile(r"\bbind\w*|\bbound\b", re.I), TargetAction.BINDER),
 )
 NOTE_LIMIT = 400
-_SALTS = re.compile(
-    r"\b(hydrochloride|hcl|sodium|potassium|calcium|magnesium|sulfate|bisulfate|mesylate|"
-    r"maleate|citrate|tartrate|bitartrate|besylate|acetate|phosphate|succinate|fumarate|"
-    r"bromide|chloride|anhydrous|monohydrate|dihydrate|trihydrate|hemihydrate)\b",
-    re.IGNORECASE,
-)
 
 
 class _Lookup(Protocol):
@@ -202,13 +197,34 @@ class LabelRelationExtractor:
             for name in names:
                 ent = self._resolve(name, EntityType.DRUG)
                 if ent is None:
-                    bare = " ".join(_SALTS.sub(" ", name).split())
-                    ent = self._resolve(bare, EntityType.DRUG) if bare and bare != name else None
+                    bare = strip_salt(name)
+                    ent = self._resolve(bare, EntityType.DRUG) if bare else None
                 if ent is not None:
                     found.setdefault(ent.id, ent)
             if found:
                 return list(found.values())
         return []
+
+    def own_names(self, doc: Document) -> dict[str, Entity]:
+        """The label's product names (``norm``) -> its one own drug: "Lipitor" in Lipitor's
+        label is atorvastatin, whether or not the vocabularies know the brand. A kit or a
+        combination product names no single drug: nothing."""
+        subjects = self.subjects(doc)
+        if len(subjects) != 1:
+            return {}
+        names = re.split(r"[|;]", doc.metadata.get("products", ""))
+        return {key: subjects[0] for key in map(norm, names) if key}
+
+    def relink(self, doc: Document, mentions: Sequence[LinkedMention]) -> list[LinkedMention]:
+        """Unlinked drug mentions of the label's own product names, linked to its drug."""
+        own = self.own_names(doc)
+        out = []
+        for lm in mentions:
+            ent = own.get(norm(lm.mention.text)) if lm.entity is None else None
+            if ent is not None and lm.mention.type is EntityType.DRUG:
+                lm = LinkedMention(replace(lm.mention, ids=(ent.id,)), ent, 1.0)
+            out.append(lm)
+        return out
 
     def extract(
         self, doc: Document, sentences: Sequence[Sentence], mentions: Sequence[LinkedMention]

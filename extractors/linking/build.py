@@ -39,7 +39,7 @@ from extractors.linking.kb import (
     KBData,
     KBRecord,
 )
-from extractors.linking.normalize import norm
+from extractors.linking.normalize import norm, strip_salt
 from kg.errors import BadInputError
 from kg.model import EntityType
 
@@ -51,69 +51,6 @@ RANK_SCALE = 10
 PRIOR_SECONDARY = 5  # a DOID/DRUGBANK-only entity, or a non-protein-coding gene
 MIN_CORPUS_COUNT = 1  # annotations of a string -> id before the corpus outranks the vocabularies (2 cost 0.004 F1 on dev)
 
-# Salt and hydrate words: "Imatinib Mesylate" is imatinib to a reader.
-_SALTS = frozenset(
-    [
-        "hydrochloride",
-        "dihydrochloride",
-        "hcl",
-        "mesylate",
-        "mesilate",
-        "dimesylate",
-        "besylate",
-        "besilate",
-        "sodium",
-        "disodium",
-        "potassium",
-        "calcium",
-        "magnesium",
-        "sulfate",
-        "sulphate",
-        "bisulfate",
-        "maleate",
-        "tartrate",
-        "bitartrate",
-        "citrate",
-        "acetate",
-        "diacetate",
-        "phosphate",
-        "diphosphate",
-        "succinate",
-        "fumarate",
-        "hemifumarate",
-        "bromide",
-        "hydrobromide",
-        "methylbromide",
-        "iodide",
-        "chloride",
-        "nitrate",
-        "lactate",
-        "gluconate",
-        "tosylate",
-        "monohydrate",
-        "dihydrate",
-        "trihydrate",
-        "sesquihydrate",
-        "hemihydrate",
-        "anhydrous",
-        "hyclate",
-        "dipropionate",
-        "propionate",
-        "valerate",
-        "decanoate",
-        "enanthate",
-        "cypionate",
-        "pamoate",
-        "palmitate",
-        "stearate",
-        "trometamol",
-        "tromethamine",
-        "meglumine",
-        "mononitrate",
-        "hydrate",
-        "salt",
-    ]
-)
 _BRAND_TAIL = re.compile(
     r"(\b(in plastic container|preservative free|in dextrose.*|in sodium chloride.*|kit|"
     r"xr|er|sr|cr|la|xl|odt|hct|pfs|forte|junior strength|children's|infants')\b|\b\d[\d.,/% ]*\w*)+$",
@@ -186,12 +123,6 @@ class _Builder:
         ]
         names = [(row, rank, surface) for (row, surface), rank in self.names.items()]
         return KBData(records, names, sorted(self.stops), meta)
-
-
-def strip_salt(name: str) -> str:
-    words = norm(name).split()
-    kept = [w for w in words if w not in _SALTS]
-    return " ".join(kept) if kept and len(kept) < len(words) else ""
 
 
 def clean_brand(name: str) -> str:

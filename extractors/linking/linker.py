@@ -30,7 +30,7 @@ from extractors.abbreviations import Abbreviation, AbbreviationFinder, long_form
 from extractors.base import Failure, LinkedMention
 from extractors.linking.fuzzy import FuzzyIndex
 from extractors.linking.kb import RANK_SYNONYM, KnowledgeBase
-from extractors.linking.normalize import norm, tokens
+from extractors.linking.normalize import norm, strip_salt, tokens
 from extractors.linking.variants import VariantResolver
 from kg.model import Document, Entity, EntityType, Mention
 
@@ -228,13 +228,17 @@ class DictionaryLinker:
                 owners.append((i, "long"))
             queries.append((m.text, m.type))
             owners.append((i, "own"))
+            bare = strip_salt(m.text) if m.type is EntityType.DRUG else ""
+            if bare:  # "clopidogrel bisulfate": the active moiety, when the salt is unknown
+                queries.append((bare, m.type))
+                owners.append((i, "bare"))
         choices = self._link_texts(queries)
         best: dict[int, _Choice] = {}
         for (i, which), choice in zip(owners, choices, strict=True):
             if choice is not None and i not in best:
                 best[i] = (
                     _Choice(choice.row, choice.score, f"{which}:{choice.how}")
-                    if which == "long"
+                    if which != "own"
                     else choice
                 )
         linked: list[LinkedMention] = []

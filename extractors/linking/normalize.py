@@ -74,3 +74,76 @@ def loose_from_norm(normed: str) -> str:
 
 def tokens(text: str) -> list[str]:
     return [w for w in norm(text).split() if w not in _STOP]
+
+
+# Salt and hydrate words: "Imatinib Mesylate" is imatinib to a reader.
+SALT_WORDS = frozenset(
+    [
+        "hydrochloride",
+        "dihydrochloride",
+        "hcl",
+        "mesylate",
+        "mesilate",
+        "dimesylate",
+        "besylate",
+        "besilate",
+        "sodium",
+        "disodium",
+        "potassium",
+        "calcium",
+        "magnesium",
+        "sulfate",
+        "sulphate",
+        "bisulfate",
+        "maleate",
+        "tartrate",
+        "bitartrate",
+        "citrate",
+        "acetate",
+        "diacetate",
+        "phosphate",
+        "diphosphate",
+        "succinate",
+        "fumarate",
+        "hemifumarate",
+        "bromide",
+        "hydrobromide",
+        "methylbromide",
+        "iodide",
+        "chloride",
+        "nitrate",
+        "lactate",
+        "gluconate",
+        "tosylate",
+        "monohydrate",
+        "dihydrate",
+        "trihydrate",
+        "sesquihydrate",
+        "hemihydrate",
+        "anhydrous",
+        "hyclate",
+        "dipropionate",
+        "propionate",
+        "valerate",
+        "decanoate",
+        "enanthate",
+        "cypionate",
+        "pamoate",
+        "palmitate",
+        "stearate",
+        "trometamol",
+        "tromethamine",
+        "meglumine",
+        "mononitrate",
+        "hydrate",
+        "salt",
+    ]
+)
+
+
+def strip_salt(name: str) -> str:
+    """``norm`` of the name without its salt and hydrate words ("Clopidogrel Bisulfate" ->
+    "clopidogrel"); "" when it has none, or nothing else."""
+    words = norm(name).split()
+    kept = [w for w in words if w not in SALT_WORDS]
+    return " ".join(kept) if kept and len(kept) < len(words) else ""

@@ -243,3 +243,19 @@ def test_indications_exclude_risk_factors_organisms_and_descriptions():
     names = {e.id: e.name for e in vocab}
     treated = {names[s.object] for s in statements if s.predicate is Predicate.TREATS}
     assert treated == {"hyperlipidemia", "stroke"}
+
+
+def test_the_labels_own_product_name_links_to_its_drug():
+    doc = label({**METADATA, "products": "Plavix"}, [("title", "PLAVIX (clopidogrel) tablets", None)])
+    start = doc.text.index("PLAVIX")
+    brand = Mention(start, start + 6, "PLAVIX", D, extractor="t")
+    other = Mention(doc.text.index("tablets"), len(doc.text), "tablets", D, extractor="t")
+    unlinked = [LinkedMention(brand, None, 0.0), LinkedMention(other, None, 0.0)]
+    out = LabelRelationExtractor(LINKER).relink(doc, unlinked)
+    assert out[0].entity.id == "MESH:D000077144" and out[0].mention.ids == ("MESH:D000077144",)
+    assert out[1].entity is None  # not a product name: stays unlinked
+    kit = label(
+        {**METADATA, "products": "Plavix", "active_moieties": "CLOPIDOGREL|OMEPRAZOLE"},
+        [("title", "PLAVIX (clopidogrel) tablets", None)],
+    )
+    assert LabelRelationExtractor(LINKER).relink(kit, unlinked)[0].entity is None  # two drugs

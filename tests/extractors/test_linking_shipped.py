@@ -52,6 +52,19 @@ def test_brand_names_resolve_to_ingredients(linker):
     assert top(linker, "Coumadin", D).id == top(linker, "warfarin", D).id
 
 
+def test_salt_forms_link_to_their_active_moiety(linker):
+    text = "Clopidogrel bisulfate, imatinib mesylate and sodium chloride; clopidogrel; imatinib."
+    names = ["Clopidogrel bisulfate", "imatinib mesylate", "sodium chloride", "clopidogrel;", "imatinib."]
+    mentions = []
+    for n in names:
+        n = n.rstrip(";.")
+        start = text.index(n, mentions[-1].end if mentions else 0)
+        mentions.append(Mention(start, start + len(n), n, D, extractor="t"))
+    ids = [lm.entity.id if lm.entity else None for lm in linker.link(Document("t", "text", text), mentions)]
+    assert ids[0] == ids[3] and ids[1] == ids[4] and None not in ids
+    assert ids[2] == top(linker, "sodium chloride", D).id != ids[0]  # a named salt keeps its entry
+
+
 def test_gene_symbols_and_aliases(linker):
     egfr = top(linker, "EGFR", G)
     assert (egfr.id, egfr.name) == ("NCBIGene:1956", "EGFR")
