@@ -40,6 +40,7 @@ from kg.model import (
     UnlinkedMention,
     WriteBatch,
 )
+from kg.store import merge_entity
 
 # Sources whose text is a drug label: the label path reads them, their evidence is a label's.
 LABEL_SOURCES = frozenset({"spl", "openfda"})
@@ -88,8 +89,8 @@ def assemble(
     for lm in mentions:
         if lm.entity is not None:
             known.setdefault(lm.entity.id, lm.entity)
-    for ent in entities:
-        known.setdefault(ent.id, ent)
+    for ent in entities:  # given entities may bring names the mentions' copies lack
+        known[ent.id] = merge_entity(known.get(ent.id), ent)
     statements: dict[str, Statement] = {}
     evidence: dict[str, Evidence] = {}
     for sts, evs in outputs:

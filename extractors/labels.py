@@ -205,6 +205,22 @@ class LabelRelationExtractor:
                 return list(found.values())
         return []
 
+    def subject_entities(self, doc: Document) -> list[Entity]:
+        """The label's own drugs as graph entities. A single drug takes the product names
+        as synonyms, so that searching "Lipitor" finds atorvastatin."""
+        subjects = self.subjects(doc)
+        if len(subjects) != 1:
+            return subjects
+        own = subjects[0]
+        known = {norm(n) for n in (own.name, *own.synonyms)}
+        names = [" ".join(n.split()) for n in re.split(r"[|;]", doc.metadata.get("products", ""))]
+        fresh: dict[str, str] = {}
+        for n in names:
+            if n and norm(n) not in known:
+                fresh.setdefault(norm(n), n)
+        extra = list(fresh.values())
+        return [replace(own, synonyms=(*own.synonyms, *extra))] if extra else subjects
+
     def own_names(self, doc: Document) -> dict[str, Entity]:
         """The label's product names (``norm``) -> its one own drug: "Lipitor" in Lipitor's
         label is atorvastatin, whether or not the vocabularies know the brand. A kit or a

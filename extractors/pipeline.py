@@ -91,7 +91,7 @@ class ModelPipeline:
                 if d.source in LABEL_SOURCES:
                     linked[d.id] = self.labels.relink(d, linked[d.id])
                     outputs[d.id] = self.labels.extract(d, sent_of[d.id], linked[d.id])
-                    extra = self.labels.subjects(d)
+                    extra = self.labels.subject_entities(d)
                 if d.id not in outputs:
                     continue
                 assembled = assemble(

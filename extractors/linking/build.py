@@ -211,6 +211,16 @@ def add_disease_ontology(b: _Builder, data: Path) -> None:
 
 
 # -- corpora (train/dev only) -------------------------------------------------------------
+def display_name(surfaces: Counter[str]) -> str:
+    """The name of an id only the corpora know: its most frequent written form, full words
+    before abbreviations ("atorvastatin", not "Ato")."""
+
+    def abbreviation_like(s: str) -> bool:
+        return len(s) <= 4 or (s.isupper() and " " not in s)
+
+    return max(surfaces.items(), key=lambda kv: (not abbreviation_like(kv[0]), kv[1], kv[0]))[0]
+
+
 def corpus_synonyms(b: _Builder, corpora: Iterable[CorpusFile]) -> dict[str, int]:
     """Mention string -> majority gold id (rank CORPUS); strings mostly left unlinked -> stop list."""
     from loaders.pubtator import read_pubtator  # the loader is the one reader of PubTator
@@ -251,8 +261,7 @@ def corpus_synonyms(b: _Builder, corpora: Iterable[CorpusFile]) -> dict[str, int
             if row is None:
                 if not id_.startswith("MESH:"):
                     continue  # a non-human gene, say
-                name = id_names[id_].most_common(1)[0][0]
-                row = b.entity(id_, etype, name)
+                row = b.entity(id_, etype, display_name(id_names[id_]))
                 b.named_from_corpus.add(row)
                 stats["entities_added"] += 1
             if b.records[row].type is not etype:

@@ -259,3 +259,12 @@ def test_the_labels_own_product_name_links_to_its_drug():
         [("title", "PLAVIX (clopidogrel) tablets", None)],
     )
     assert LabelRelationExtractor(LINKER).relink(kit, unlinked)[0].entity is None  # two drugs
+
+
+def test_a_single_drug_label_gives_its_product_names_to_the_drug():
+    ex = LabelRelationExtractor(LINKER)
+    doc = label({**METADATA, "products": "Plavix|PLAVIX|clopidogrel"})
+    (own,) = ex.subject_entities(doc)
+    assert own.id == "MESH:D000077144" and own.synonyms == ("Plavix",)  # once; not its own name
+    kit = label({**METADATA, "products": "Plavix", "active_moieties": "CLOPIDOGREL|OMEPRAZOLE"})
+    assert all("Plavix" not in e.synonyms for e in ex.subject_entities(kit))
