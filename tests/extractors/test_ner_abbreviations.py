@@ -1,4 +1,4 @@
-"""Short forms read as their long forms (``align_abbreviations``)."""
+"""Short forms read as their long forms (``align_abbreviations``); one type per span."""
 
 from __future__ import annotations
 
@@ -67,3 +67,12 @@ def test_no_abbreviations_no_change():
     text = "Aspirin relieved headache."
     found = [mention(text, "Aspirin", EntityType.DRUG), mention(text, "headache", EntityType.DISEASE)]
     assert align(text, found) == found
+
+
+def test_one_span_keeps_its_most_confident_type():
+    from extractors.ner.recognizer import one_type_per_span
+
+    gene = Mention(0, 4, "KRAS", EntityType.GENE, score=0.9, extractor="t")
+    chem = Mention(0, 4, "KRAS", EntityType.DRUG, score=0.6, extractor="t")
+    nested = Mention(0, 14, "KRAS mutations", EntityType.DISEASE, score=0.5, extractor="t")
+    assert one_type_per_span([chem, nested, gene]) == [nested, gene]
