@@ -76,3 +76,19 @@ def test_one_span_keeps_its_most_confident_type():
     chem = Mention(0, 4, "KRAS", EntityType.DRUG, score=0.6, extractor="t")
     nested = Mention(0, 14, "KRAS mutations", EntityType.DISEASE, score=0.5, extractor="t")
     assert one_type_per_span([chem, nested, gene]) == [nested, gene]
+
+
+def test_dangling_hyphens_and_unbalanced_brackets_are_trimmed():
+    from extractors.ner.recognizer import trim_dangling
+
+    text = "Cdk2 - bound SRP ) and ( p65 rose; RelA ( p65 ) did not."
+
+    def span(surface: str) -> Mention:
+        start = text.index(surface)
+        return Mention(start, start + len(surface), surface, EntityType.GENE, extractor="t")
+
+    assert trim_dangling(text, span("Cdk2 -")).text == "Cdk2"
+    assert trim_dangling(text, span("SRP )")).text == "SRP"
+    assert trim_dangling(text, span("( p65")).text == "p65"
+    balanced = span("RelA ( p65 )")
+    assert trim_dangling(text, balanced) is balanced
