@@ -1,4 +1,5 @@
-"""CLI: ``medkg train re``, ``medkg eval relations``, ``medkg eval labels``.
+"""CLI: ``medkg train re``, ``medkg eval relations``, ``medkg eval labels``,
+``medkg eval summaries``.
 
 Heavy imports live inside the handlers.
 """
@@ -91,6 +92,13 @@ def cmd_eval_labels(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_summaries(args: argparse.Namespace) -> int:
+    from extractors.relations.summaries import eval_summaries
+
+    _print(eval_summaries(Path(args.corpus), args.limit or None), args.json)
+    return 0
+
+
 def register(sub, groups) -> None:  # noqa: ARG001 - top-level ``sub`` unused here
     p = groups["train"].add_parser(
         "re",
@@ -133,3 +141,12 @@ def register(sub, groups) -> None:  # noqa: ARG001 - top-level ``sub`` unused he
     lab.add_argument("--entities", default="predicted", choices=["gold", "predicted"])
     lab.add_argument("--json", action="store_true")
     lab.set_defaults(func=cmd_eval_labels)
+
+    su = groups["eval"].add_parser(
+        "summaries",
+        help="the text pipeline against CIViC's curated fields (drug response, associations)",
+    )
+    su.add_argument("--corpus", required=True, help="CIViC ClinicalEvidenceSummaries TSV")
+    su.add_argument("--limit", type=int, default=0, help="only the first N scored items")
+    su.add_argument("--json", action="store_true")
+    su.set_defaults(func=cmd_eval_summaries)

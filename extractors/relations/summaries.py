@@ -1,0 +1,248 @@
+"""``medkg eval summaries``: the text pipeline measured against CIViC's curated fields.
+
+A CIViC evidence item is read like any text: its statement goes through sentence
+splitting, NER, linking and relation extraction, and none of its structured fields becomes
+an edge. Those fields are the reference here. Items CIViC accepted, with evidence direction
+"Supports", give:
+
+* predictive items with drugs whose clinical significance is Sensitivity/Response,
+  Resistance, Reduced Sensitivity or Adverse Response: one (gene, drug) AFFECTS_RESPONSE
+  pair per drug, direction sensitivity / resistance / resistance / toxicity;
+* predisposing, diagnostic and prognostic items that affirm an association: one
+  (gene, disease) ASSOCIATED_WITH pair.
+
+A predicted statement's gene end matches when it is the item's gene (NCBI Gene id) or a
+variant of it (``VAR:BRAF:p.V600E``); its other end matches a drug or disease when the
+linker reads CIViC's name as the same entity, or a name, synonym or DOID cross-reference
+is the same. Scores are pair precision / recall / F1 over the items that have such a pair, and for drugs the
+share of found pairs whose direction is right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.model import Document, Entity, EntityType, Predicate, ResponseDirection, Statement
+
+DIRECTION = {
+    "Sensitivity/Response": ResponseDirection.SENSITIVITY,
+    "Resistance": ResponseDirection.RESISTANCE,
+    "Reduced Sensitivity": ResponseDirection.RESISTANCE,
+    "Adverse Response": ResponseDirection.TOXICITY,
+}
+ASSOCIATION_TYPES = {"Predisposing", "Diagnostic", "Prognostic"}
+NOT_AN_ASSOCIATION = {"Negative", "Uncertain Significance", "Likely Benign", "Benign", "N/A"}
+BATCH = 128
+
+
+@dataclass(frozen=True, slots=True)
+class GoldPair:
+    task: str  # "drug_response" | "association"
+    keys: frozenset[str]  # what the other end may be: entity ids, "name:<norm>", "DOID:n"
+    direction: ResponseDirection | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    document: Document
+    gene: str  # symbol, upper case
+    gene_id: str  # NCBIGene:<entrez>, or "" when CIViC gives none
+    gold: tuple[GoldPair, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Predicted:
+    task: str
+    gene_match: bool  # the gene end is the item's gene or one of its variants
+    keys: frozenset[str]  # the other end, as ``GoldPair.keys``
+    direction: str | None = None
+
+
+@dataclass
+class Tally:
+    gold: int = 0
+    predicted: int = 0
+    correct_predictions: int = 0
+    found: int = 0
+    right_direction: int = 0
+    directed: bool = False  # the task's pairs carry a direction
+    examples: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, float | int]:
+        p = self.correct_predictions / self.predicted if self.predicted else 0.0
+        r = self.found / self.gold if self.gold else 0.0
+        out: dict[str, float | int] = {
+            "precision": round(p, 4),
+            "recall": round(r, 4),
+            "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+            "gold": self.gold,
+            "predicted": self.predicted,
+        }
+        if self.directed:
+            out["direction_accuracy"] = (
+                round(self.right_direction / self.found, 4) if self.found else 0.0
+            )
+        return out
+
+
+def norm_key(name: str) -> str:
+    from extractors.linking.normalize import norm
+
+    return "name:" + norm(name)
+
+
+def genes_of(entity_id: str) -> set[str]:
+    """Gene symbols a variant id names: ``VAR:BRAF:p.V600E`` -> {BRAF}, ``VAR:CYP2C19*2`` ->
+    {CYP2C19}, ``VAR:BCR::ABL1`` -> {BCR, ABL1}; nothing for other ids."""
+    if not entity_id.startswith("VAR:"):
+        return set()
+    body = entity_id[4:]
+    parts = body.split("::") if "::" in body else [body]
+    return {p.split(":")[0].split("*")[0].upper() for p in parts if p}
+
+
+def entity_keys(entity: Entity) -> frozenset[str]:
+    keys = {entity.id, *(x for x in entity.xrefs)}
+    keys.update(norm_key(n) for n in (entity.name, *entity.synonyms))
+    return frozenset(keys)
+
+
+def gold_items(docs: Iterable[Document], resolve) -> list[Item]:
+    """Items with a reference pair. ``resolve(name, type)`` -> entity id or None."""
+    items = []
+    for doc in docs:
+        meta = doc.metadata
+        if meta.get("evidence_status") != "accepted" or meta.get("evidence_direction") != "Supports":
+            continue
+        gene = meta.get("gene", "").strip().upper()
+        if not gene:
+            continue
+        significance = meta.get("clinical_significance", "")
+        gold: list[GoldPair] = []
+        if meta.get("evidence_type") == "Predictive" and significance in DIRECTION:
+            for drug in filter(None, (d.strip() for d in meta.get("drugs", "").split("|"))):
+                keys = {norm_key(drug)}
+                if (found := resolve(drug, EntityType.DRUG)) is not None:
+                    keys.add(found)
+                gold.append(GoldPair("drug_response", frozenset(keys), DIRECTION[significance]))
+        elif meta.get("evidence_type") in ASSOCIATION_TYPES and significance not in NOT_AN_ASSOCIATION:
+            disease = meta.get("disease", "").strip()
+            if disease:
+                keys = {norm_key(disease)}
+                if meta.get("doid"):
+                    keys.add(f"DOID:{meta['doid']}")
+                if (found := resolve(disease, EntityType.DISEASE)) is not None:
+                    keys.add(found)
+                gold.append(GoldPair("association", frozenset(keys)))
+        if gold:
+            entrez = meta.get("entrez_id", "").strip()
+            items.append(Item(doc, gene, f"NCBIGene:{entrez}" if entrez else "", tuple(gold)))
+    return items
+
+
+def predictions(
+    item: Item, statements: Sequence[Statement], entities: dict[str, Entity]
+) -> list[Predicted]:
+    """The item's AFFECTS_RESPONSE and gene/variant ASSOCIATED_WITH statements."""
+
+    def is_item_gene(entity_id: str) -> bool:
+        return entity_id == item.gene_id or item.gene in genes_of(entity_id) or (
+            entity_id in entities
+            and entities[entity_id].type is EntityType.GENE
+            and entities[entity_id].name.upper() == item.gene
+        )
+
+    out = []
+    for st in statements:
+        if st.predicate is Predicate.AFFECTS_RESPONSE:
+            ends = [(st.subject, st.object)]
+            task = "drug_response"
+        elif st.predicate is Predicate.ASSOCIATED_WITH:
+            ends = [(st.subject, st.object), (st.object, st.subject)]
+            task = "association"
+        else:
+            continue
+        for gene_end, other in ends:
+            other_entity = entities.get(other)
+            if other_entity is None or entities.get(gene_end) is None:
+                continue
+            want = EntityType.DRUG if task == "drug_response" else EntityType.DISEASE
+            if other_entity.type is not want:
+                continue
+            out.append(
+                Predicted(task, is_item_gene(gene_end), entity_keys(other_entity), st.qualifier("direction"))
+            )
+            break
+    return out
+
+
+def score(items: Sequence[Item], predicted: dict[str, list[Predicted]]) -> dict[str, Tally]:
+    tallies = {"drug_response": Tally(directed=True), "association": Tally()}
+    for item in items:
+        preds = predicted.get(item.document.id, [])
+        for task, tally in tallies.items():
+            gold = [g for g in item.gold if g.task == task]
+            if not gold:
+                continue  # a predictive item's disease links are not what CIViC curated there
+            mine = [p for p in preds if p.task == task]
+            tally.gold += len(gold)
+            tally.predicted += len(mine)
+            tally.correct_predictions += sum(
+                1 for p in mine if p.gene_match and any(p.keys & g.keys for g in gold)
+            )
+            for g in gold:
+                hits = [p for p in mine if p.gene_match and p.keys & g.keys]
+                if hits:
+                    tally.found += 1
+                    if g.direction is not None and any(p.direction == g.direction for p in hits):
+                        tally.right_direction += 1
+                elif len(tally.examples) < 20:
+                    tally.examples.append({"item": item.document.id, "gene": item.gene, "missed": sorted(g.keys)[0]})
+    return tallies
+
+
+def eval_summaries(corpus: Path, limit: int | None = None) -> dict:
+    from extractors.pipeline import build
+    from kg.settings import Settings
+    from loaders.civic import read_civic
+
+    docs, bad = [], 0
+    for item in read_civic(corpus):
+        if isinstance(item, Document):
+            docs.append(item)
+        else:
+            bad += 1
+    pipeline = build(Settings.from_env())
+    linker = pipeline.linker
+
+    def resolve(name: str, etype: EntityType) -> str | None:
+        found = linker.lookup(name, [etype], k=1)
+        return found[0][0].id if found else None
+
+    items = gold_items(docs, resolve)[: limit or None]
+    predicted: dict[str, list[Predicted]] = {}
+    failures = []
+    for start in range(0, len(items), BATCH):
+        chunk = items[start : start + BATCH]
+        extractions, failed = pipeline.process([it.document for it in chunk])
+        failures += failed
+        by_id = {e.document_id: e for e in extractions}
+        for it in chunk:
+            ext = by_id.get(it.document.id)
+            if ext is not None:
+                predicted[it.document.id] = predictions(
+                    it, ext.statements, {e.id: e for e in ext.entities}
+                )
+    tallies = score(items, predicted)
+    return {
+        "corpus": str(corpus),
+        "items": len(items),
+        "records_skipped": bad,
+        "failures": len(failures),
+        "drug_response": tallies["drug_response"].as_dict(),
+        "association": tallies["association"].as_dict(),
+        "missed_examples": {t: v.examples for t, v in tallies.items()},
+        "extractors": list(pipeline.tags),
+    }
