@@ -124,6 +124,27 @@ def trim_dangling(text: str, mention: Mention) -> Mention | None:
     return replace(mention, start=s, end=e, text=text[s:e]) if e > s else None
 
 
+def split_gene_variant(text: str, mentions: Sequence[Mention]) -> list[Mention]:
+    """"BRAF V600E" read as one gene (or, wrongly, drug) span around a variant becomes the
+    gene "BRAF" beside the variant "V600E", as BioRED annotates them: the linker can then
+    name the gene and tie the variant to it. Only a short remainder before the variant (one
+    or two words) is taken for a gene."""
+    variants = [m for m in mentions if m.type is EntityType.VARIANT]
+    if not variants:
+        return list(mentions)
+    out = []
+    for m in mentions:
+        if m.type in (EntityType.GENE, EntityType.DRUG):
+            inner = [v for v in variants if m.start < v.start and v.end == m.end]
+            if inner:
+                head = text[m.start : inner[0].start].rstrip(" -(")
+                if head and len(head.split()) <= 2:
+                    m = replace(m, end=m.start + len(head), text=head, type=EntityType.GENE,
+                                label=EVAL_NAME[EntityType.GENE])  # fmt: skip
+        out.append(m)
+    return out
+
+
 def one_type_per_span(mentions: Sequence[Mention]) -> list[Mention]:
     """Where heads of different types tag the very same span ("KRAS" as a gene and as a
     chemical), the most confident reading stays. Chosen on held-out dev with the previous
@@ -296,7 +317,7 @@ class NerRecognizer:
             out = [align_abbreviations(doc.text, ms, finder.find(doc.text)) for doc, ms in zip(docs, out, strict=True)]
         if self.variants:
             for di, (doc, sents) in enumerate(zip(docs, sentences, strict=True)):
-                out[di] = self._with_variants(doc, sents, out[di], tag)
+                out[di] = split_gene_variant(doc.text, self._with_variants(doc, sents, out[di], tag))
         for ms in out:
             ms.sort(key=lambda m: (m.start, m.end, m.type.value))
         return out

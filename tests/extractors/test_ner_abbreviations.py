@@ -92,3 +92,19 @@ def test_dangling_hyphens_and_unbalanced_brackets_are_trimmed():
     assert trim_dangling(text, span("( p65")).text == "p65"
     balanced = span("RelA ( p65 )")
     assert trim_dangling(text, balanced) is balanced
+
+
+def test_a_gene_span_around_a_variant_splits_into_gene_and_variant():
+    from extractors.ner.recognizer import split_gene_variant
+
+    text = "BRAF V600E responded; the EGFR exon 19 deletion did not; KRAS G12C-mutant"
+    whole = Mention(0, 10, "BRAF V600E", EntityType.DRUG, score=0.7, extractor="t")
+    variant = Mention(5, 10, "V600E", EntityType.VARIANT, extractor="t")
+    kras = text.index("KRAS G12C")
+    kras_whole = Mention(kras, kras + 9, "KRAS G12C", EntityType.GENE, extractor="t")
+    kras_variant = Mention(kras + 5, kras + 9, "G12C", EntityType.VARIANT, extractor="t")
+    gene, var, kgene, kvar = split_gene_variant(text, [whole, variant, kras_whole, kras_variant])
+    assert (gene.text, gene.type, gene.end) == ("BRAF", EntityType.GENE, 4) and var == variant
+    assert (kgene.text, kgene.type) == ("KRAS", EntityType.GENE) and kvar == kras_variant
+    # nothing inside: unchanged
+    assert split_gene_variant(text, [whole]) == [whole]
