@@ -144,9 +144,13 @@ def register(sub, groups) -> None:  # noqa: ARG001 - top-level ``sub`` unused he
 
     su = groups["eval"].add_parser(
         "summaries",
-        help="the text pipeline against CIViC's curated fields (drug response, associations)",
+        help="the text pipeline against CIViC or PharmGKB curated fields",
     )
-    su.add_argument("--corpus", required=True, help="CIViC ClinicalEvidenceSummaries TSV")
+    su.add_argument(
+        "--corpus",
+        required=True,
+        help="CIViC ClinicalEvidenceSummaries TSV, or PharmGKB guideline JSON (file or directory)",
+    )
     su.add_argument("--limit", type=int, default=0, help="only the first N scored items")
     su.add_argument("--json", action="store_true")
     su.set_defaults(func=cmd_eval_summaries)

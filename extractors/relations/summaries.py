@@ -1,15 +1,19 @@
-"""``medkg eval summaries``: the text pipeline measured against CIViC's curated fields.
+"""``medkg eval summaries``: the text pipeline measured against curated evidence summaries.
 
-A CIViC evidence item is read like any text: its statement goes through sentence
-splitting, NER, linking and relation extraction, and none of its structured fields becomes
-an edge. Those fields are the reference here. Items CIViC accepted, with evidence direction
-"Supports", give:
+A CIViC evidence item or a PharmGKB guideline annotation is read like any text: its
+statement (or summary and recommendation) goes through sentence splitting, NER, linking and
+relation extraction, and none of its structured fields becomes an edge. Those fields are
+the reference here. CIViC items that CIViC accepted, with evidence direction "Supports",
+give:
 
 * predictive items with drugs whose clinical significance is Sensitivity/Response,
   Resistance, Reduced Sensitivity or Adverse Response: one (gene, drug) AFFECTS_RESPONSE
   pair per drug, direction sensitivity / resistance / resistance / toxicity;
 * predisposing, diagnostic and prognostic items that affirm an association: one
   (gene, disease) ASSOCIATED_WITH pair.
+
+A PharmGKB guideline gives one (gene, drug) AFFECTS_RESPONSE pair per related drug, the gene
+end being any of its related genes (no direction: a guideline covers several phenotypes).
 
 A predicted statement's gene end matches when it is the item's gene (NCBI Gene id) or a
 variant of it (``VAR:BRAF:p.V600E``); its other end matches a drug or disease when the
@@ -47,8 +51,8 @@ class GoldPair:
 @dataclass(frozen=True, slots=True)
 class Item:
     document: Document
-    gene: str  # symbol, upper case
-    gene_id: str  # NCBIGene:<entrez>, or "" when CIViC gives none
+    genes: frozenset[str]  # symbols, upper case
+    gene_ids: frozenset[str]  # NCBIGene:<entrez> where the source gives them
     gold: tuple[GoldPair, ...]
 
 
@@ -67,6 +71,7 @@ class Tally:
     correct_predictions: int = 0
     found: int = 0
     right_direction: int = 0
+    found_directed: int = 0  # found pairs whose reference has a direction
     directed: bool = False  # the task's pairs carry a direction
     examples: list[dict[str, str]] = field(default_factory=list)
 
@@ -80,10 +85,8 @@ class Tally:
             "gold": self.gold,
             "predicted": self.predicted,
         }
-        if self.directed:
-            out["direction_accuracy"] = (
-                round(self.right_direction / self.found, 4) if self.found else 0.0
-            )
+        if self.directed and self.found_directed:
+            out["direction_accuracy"] = round(self.right_direction / self.found_directed, 4)
         return out
 
 
@@ -109,8 +112,27 @@ def entity_keys(entity: Entity) -> frozenset[str]:
     return frozenset(keys)
 
 
+def _drug_pair(name: str, resolve, direction: ResponseDirection | None) -> GoldPair:
+    keys = {norm_key(name)}
+    if (found := resolve(name, EntityType.DRUG)) is not None:
+        keys.add(found)
+    return GoldPair("drug_response", frozenset(keys), direction)
+
+
+def pharmgkb_items(docs: Iterable[Document], resolve) -> list[Item]:
+    """Guidelines with related genes and drugs. ``resolve(name, type)`` -> entity id or None."""
+    items = []
+    for doc in docs:
+        genes = frozenset(g.strip().upper() for g in doc.metadata.get("genes", "").split("|") if g.strip())
+        drugs = [d.strip() for d in doc.metadata.get("drugs", "").split("|") if d.strip()]
+        if genes and drugs:
+            gold = tuple(_drug_pair(d, resolve, None) for d in drugs)
+            items.append(Item(doc, genes, frozenset(), gold))
+    return items
+
+
 def gold_items(docs: Iterable[Document], resolve) -> list[Item]:
-    """Items with a reference pair. ``resolve(name, type)`` -> entity id or None."""
+    """CIViC items with a reference pair. ``resolve(name, type)`` -> entity id or None."""
     items = []
     for doc in docs:
         meta = doc.metadata
@@ -123,10 +145,7 @@ def gold_items(docs: Iterable[Document], resolve) -> list[Item]:
         gold: list[GoldPair] = []
         if meta.get("evidence_type") == "Predictive" and significance in DIRECTION:
             for drug in filter(None, (d.strip() for d in meta.get("drugs", "").split("|"))):
-                keys = {norm_key(drug)}
-                if (found := resolve(drug, EntityType.DRUG)) is not None:
-                    keys.add(found)
-                gold.append(GoldPair("drug_response", frozenset(keys), DIRECTION[significance]))
+                gold.append(_drug_pair(drug, resolve, DIRECTION[significance]))
         elif meta.get("evidence_type") in ASSOCIATION_TYPES and significance not in NOT_AN_ASSOCIATION:
             disease = meta.get("disease", "").strip()
             if disease:
@@ -138,7 +157,8 @@ def gold_items(docs: Iterable[Document], resolve) -> list[Item]:
                 gold.append(GoldPair("association", frozenset(keys)))
         if gold:
             entrez = meta.get("entrez_id", "").strip()
-            items.append(Item(doc, gene, f"NCBIGene:{entrez}" if entrez else "", tuple(gold)))
+            ids = frozenset({f"NCBIGene:{entrez}"} if entrez else ())
+            items.append(Item(doc, frozenset({gene}), ids, tuple(gold)))
     return items
 
 
@@ -148,10 +168,10 @@ def predictions(
     """The item's AFFECTS_RESPONSE and gene/variant ASSOCIATED_WITH statements."""
 
     def is_item_gene(entity_id: str) -> bool:
-        return entity_id == item.gene_id or item.gene in genes_of(entity_id) or (
+        return entity_id in item.gene_ids or bool(item.genes & genes_of(entity_id)) or (
             entity_id in entities
             and entities[entity_id].type is EntityType.GENE
-            and entities[entity_id].name.upper() == item.gene
+            and entities[entity_id].name.upper() in item.genes
         )
 
     out = []
@@ -196,20 +216,26 @@ def score(items: Sequence[Item], predicted: dict[str, list[Predicted]]) -> dict[
                 hits = [p for p in mine if p.gene_match and p.keys & g.keys]
                 if hits:
                     tally.found += 1
-                    if g.direction is not None and any(p.direction == g.direction for p in hits):
-                        tally.right_direction += 1
+                    if g.direction is not None:
+                        tally.found_directed += 1
+                        tally.right_direction += any(p.direction == g.direction for p in hits)
                 elif len(tally.examples) < 20:
-                    tally.examples.append({"item": item.document.id, "gene": item.gene, "missed": sorted(g.keys)[0]})
+                    tally.examples.append(
+                        {"item": item.document.id, "genes": "|".join(sorted(item.genes)), "missed": sorted(g.keys)[0]}
+                    )
     return tallies
 
 
 def eval_summaries(corpus: Path, limit: int | None = None) -> dict:
+    """``corpus``: a CIViC ClinicalEvidenceSummaries TSV, or PharmGKB guideline JSON files
+    (one file or a directory of them)."""
     from extractors.pipeline import build
     from kg.settings import Settings
-    from loaders.civic import read_civic
+    from loaders import iter_documents
 
+    pharmgkb = corpus.is_dir() or ".json" in corpus.name
     docs, bad = [], 0
-    for item in read_civic(corpus):
+    for item in iter_documents([corpus], fmt="pharmgkb" if pharmgkb else "civic"):
         if isinstance(item, Document):
             docs.append(item)
         else:
@@ -221,7 +247,7 @@ def eval_summaries(corpus: Path, limit: int | None = None) -> dict:
         found = linker.lookup(name, [etype], k=1)
         return found[0][0].id if found else None
 
-    items = gold_items(docs, resolve)[: limit or None]
+    items = (pharmgkb_items if pharmgkb else gold_items)(docs, resolve)[: limit or None]
     predicted: dict[str, list[Predicted]] = {}
     failures = []
     for start in range(0, len(items), BATCH):
@@ -238,6 +264,7 @@ def eval_summaries(corpus: Path, limit: int | None = None) -> dict:
     tallies = score(items, predicted)
     return {
         "corpus": str(corpus),
+        "source": "pharmgkb" if pharmgkb else "civic",
         "items": len(items),
         "records_skipped": bad,
         "failures": len(failures),

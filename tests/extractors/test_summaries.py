@@ -98,3 +98,31 @@ def test_the_command_on_the_shipped_sample(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["items"] > 0 and out["failures"] == 0
     assert out["drug_response"]["gold"] > 0 and 0 <= out["drug_response"]["f1"] <= 1
+
+
+def test_a_pharmgkb_guideline_pairs_its_genes_with_its_drugs():
+    from extractors.relations.summaries import pharmgkb_items
+
+    doc = Document("PHARMGKB:PA1", "pharmgkb", "text",
+                   metadata={"genes": "CYP2C19|CYP2C9", "drugs": "Vemurafenib|warfarin"})  # fmt: skip
+    no_drug = Document("PHARMGKB:PA2", "pharmgkb", "text", metadata={"genes": "DPYD"})
+    (item,) = pharmgkb_items([doc, no_drug], resolve)
+    assert item.genes == {"CYP2C19", "CYP2C9"} and [g.direction for g in item.gold] == [None, None]
+    ents = {
+        "VAR:CYP2C9*3": Entity("VAR:CYP2C9*3", EntityType.VARIANT, "CYP2C9*3"),
+        "MESH:D014859": Entity("MESH:D014859", EntityType.DRUG, "Warfarin"),
+    }
+    st = Statement.make("VAR:CYP2C9*3", Predicate.AFFECTS_RESPONSE, "MESH:D014859", direction="dosage")
+    tally = score([item], {item.document.id: predictions(item, [st], ents)})["drug_response"].as_dict()
+    assert (tally["recall"], tally["precision"]) == (0.5, 1.0)
+    assert "direction_accuracy" not in tally  # guidelines give no direction to check
+
+
+@pytest.mark.slow
+def test_the_command_on_the_shipped_pharmgkb_sample(capsys):
+    from api.cli import main
+
+    sample = SAMPLE.parents[1] / "pharmgkb"
+    assert main(["eval", "summaries", "--corpus", str(sample), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["source"] == "pharmgkb" and out["items"] == 2 and out["drug_response"]["gold"] >= 2
