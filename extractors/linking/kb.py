@@ -15,12 +15,12 @@ cost (about a second), paid once by whoever holds the ``KnowledgeBase``.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from extractors.checksums import file_sha256
 from extractors.linking.normalize import loose, loose_from_norm, norm
 from kg.errors import ModelNotFoundError
 from kg.model import Entity, EntityType
@@ -61,14 +61,6 @@ class KBData:
     meta: dict[str, object] = field(default_factory=dict)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _clean(text: str) -> str:
     return text.replace("\t", " ").replace("\n", " ").replace("\r", " ").strip()
 
@@ -94,7 +86,7 @@ def write_kb(data: KBData, out: Path) -> dict[str, object]:
     meta = dict(data.meta)
     meta["format"] = FORMAT_VERSION
     meta["counts"] = _counts(data)
-    meta["sha256"] = {ENTITIES_FILE: _sha256(ent_path), NAMES_FILE: _sha256(names_path)}
+    meta["sha256"] = {ENTITIES_FILE: file_sha256(ent_path), NAMES_FILE: file_sha256(names_path)}
     (out / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return meta
 

@@ -13,7 +13,6 @@ or a hub id; both load through the same code.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from extractors.checksums import file_sha256
 from extractors.ner.features import NUM_CASE_CLASSES, Head, Schema, case_class
 
 DEFAULT_MAX_LENGTH = 128
@@ -81,7 +81,7 @@ def read_model_info(path: Path) -> ModelInfo:
             schema,
             meta.get("token_type") == "case",
             int(meta.get("max_length", DEFAULT_MAX_LENGTH)),
-            str(meta.get("version") or _file_version(onnx_path)),
+            str(meta.get("version") or file_sha256(onnx_path)[:12]),
         )
     config_path = path / "config.json"
     if not config_path.is_file():
@@ -90,7 +90,7 @@ def read_model_info(path: Path) -> ModelInfo:
     id2label = {int(k): v for k, v in config.get("id2label", {}).items()}
     schema, order = _schema_from_labels([id2label[i] for i in sorted(id2label)], path)
     return ModelInfo(
-        path, onnx_path, schema, False, DEFAULT_MAX_LENGTH, _file_version(onnx_path), order
+        path, onnx_path, schema, False, DEFAULT_MAX_LENGTH, file_sha256(onnx_path)[:12], order
     )
 
 
@@ -112,14 +112,6 @@ def _schema_from_labels(labels: list[str], path: Path) -> tuple[Schema, tuple[in
         return schema, None
     # medkg reads a head as O, B-x, I-x, ...; a foreign order is permuted after each run
     return schema, tuple(labels.index(label) for label in head.labels)
-
-
-def _file_version(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()[:12]
 
 
 def plan_windows(counts: Sequence[int], limit: int) -> list[tuple[int, int, int, int]]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
 import logging
 import math
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from extractors.checksums import file_sha256
 from extractors.ner.features import (
     FEATURES_VERSION,
     NUM_CASE_CLASSES,
@@ -478,7 +478,7 @@ def write_bundle(args, schema: Schema, state: dict[str, np.ndarray], dev: dict, 
     fp32 = work / "model.onnx"
     onnx_build.save(onnx_build.build(state, num_heads=num_heads), fp32)
     onnx_build.quantize(fp32, out / "model.onnx")
-    sha = hashlib.sha256((out / "model.onnx").read_bytes()).hexdigest()
+    sha = file_sha256(out / "model.onnx")
     meta = {
         "format": "medkg-ner/1",
         "features_version": FEATURES_VERSION,

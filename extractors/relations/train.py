@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from extractors.checksums import file_sha256
 from extractors.relations.tensors import ONNX_INPUTS, collate, head_metrics
 
 TOKENIZER_FILES = (
@@ -325,16 +326,8 @@ def shard(path: Path, limit: int = 12 * 2**20) -> list[Path]:
 def model_version(paths: list[Path]) -> str:
     h = hashlib.sha256()
     for p in paths:
-        h.update(sha256(p).encode())
+        h.update(file_sha256(p).encode())
     return h.hexdigest()[:12]
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------- main
@@ -647,7 +640,7 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": train_seconds,
         "args": {k: str(v) for k, v in vars(args).items()},
         "versions": {"torch": torch.__version__, "python": sys.version.split()[0]},
-        "sha256": {p.name: sha256(p) for p in model_files},
+        "sha256": {p.name: file_sha256(p) for p in model_files},
     }
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=1))
     log(f"wrote {args.out} in {time.time() - started:.0f}s")
