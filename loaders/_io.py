@@ -7,7 +7,7 @@ import gzip
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -63,6 +63,17 @@ def is_ascii_int(text: str) -> bool:
     """Only ASCII digits: ``str.isdigit`` also takes '²' and '٣', which ``int`` rejects or
     reads as another number."""
     return _ASCII_INT.fullmatch(text) is not None
+
+
+def join_unique(values: Iterable[str]) -> str:
+    """A metadata list: each value with its whitespace collapsed, empty ones and repeats
+    dropped, order kept, joined with "|"."""
+    seen: list[str] = []
+    for v in values:
+        v = " ".join(v.split())
+        if v and v not in seen:
+            seen.append(v)
+    return "|".join(seen)
 
 
 def ascii_int(text: str) -> int:

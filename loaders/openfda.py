@@ -15,6 +15,7 @@ from typing import Any
 
 from kg.errors import EmptyDocumentError, LoaderError, MalformedRecordError
 from kg.model import Document
+from loaders._io import join_unique
 from loaders._json import iter_json_records
 from loaders.label_sections import CODES_BY_NAME, OPENFDA_FIELD_ALIASES, SECTION_NAMES
 
@@ -37,12 +38,7 @@ def _first(value: Any) -> str:
 
 
 def _joined(value: Any) -> str:
-    seen: list[str] = []
-    for v in _strings(value):
-        v = " ".join(v.split())
-        if v and v not in seen:
-            seen.append(v)
-    return "|".join(seen)
+    return join_unique(_strings(value))
 
 
 def section_code(field: str) -> str | None:

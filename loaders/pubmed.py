@@ -17,7 +17,7 @@ from lxml import etree
 
 from kg.errors import EmptyDocumentError, LoaderError, MalformedRecordError
 from kg.model import Document
-from loaders._io import is_ascii_int
+from loaders._io import is_ascii_int, join_unique
 from loaders.xmlsafe import iter_records, localname, text_of
 
 SOURCE = "pubmed"
@@ -114,15 +114,6 @@ def _citation(source: str, el: etree._Element) -> Document | LoaderError:
     return Document.from_sections(record, SOURCE, parts, title=title, metadata=metadata)
 
 
-def _joined(values: list[str]) -> str:
-    seen: list[str] = []
-    for v in values:
-        v = " ".join(v.split())
-        if v and v not in seen:
-            seen.append(v)
-    return "|".join(seen)
-
-
 def _metadata(
     pmid: str,
     citation: etree._Element,
@@ -131,9 +122,9 @@ def _metadata(
 ) -> dict[str, str]:
     meta: dict[str, str] = {"pmid": pmid}
     mesh = citation.findall("MeshHeadingList/MeshHeading/DescriptorName")
-    meta["mesh_headings"] = _joined([text_of(d) for d in mesh])
-    meta["mesh_ids"] = _joined([d.get("UI", "") for d in mesh])
-    meta["major_topics"] = _joined(
+    meta["mesh_headings"] = join_unique([text_of(d) for d in mesh])
+    meta["mesh_ids"] = join_unique([d.get("UI", "") for d in mesh])
+    meta["major_topics"] = join_unique(
         [
             text_of(h.find("DescriptorName"))
             for h in citation.findall("MeshHeadingList/MeshHeading")
@@ -144,10 +135,10 @@ def _metadata(
             )
         ]
     )
-    meta["keywords"] = _joined([text_of(k) for k in citation.findall("KeywordList/Keyword")])
+    meta["keywords"] = join_unique([text_of(k) for k in citation.findall("KeywordList/Keyword")])
     chemicals = citation.findall("ChemicalList/Chemical/NameOfSubstance")
-    meta["chemicals"] = _joined([text_of(c) for c in chemicals])
-    meta["chemical_ids"] = _joined([c.get("UI", "") for c in chemicals])
+    meta["chemicals"] = join_unique([text_of(c) for c in chemicals])
+    meta["chemical_ids"] = join_unique([c.get("UI", "") for c in chemicals])
 
     pub_types: list[str] = []
     if article is not None:
@@ -161,11 +152,11 @@ def _metadata(
                 found = _YEAR.search(pub_date.findtext("MedlineDate") or "")
                 year = found.group(1) if found else ""
         meta["year"] = year
-        meta["language"] = _joined([text_of(x) for x in article.findall("Language")])
+        meta["language"] = join_unique([text_of(x) for x in article.findall("Language")])
         for loc in article.findall("ELocationID"):
             if loc.get("EIdType") == "doi" and (loc.text or "").strip():
                 meta.setdefault("doi", loc.text.strip())
-    meta["publication_types"] = _joined(pub_types)
+    meta["publication_types"] = join_unique(pub_types)
 
     retracted_in: list[str] = []
     retraction_of: list[str] = []
@@ -178,9 +169,9 @@ def _metadata(
     retracted = bool(retracted_in) or "Retracted Publication" in pub_types
     meta["status"] = "retracted" if retracted else "active"
     if retracted_in:
-        meta["retracted_in"] = _joined(retracted_in)
+        meta["retracted_in"] = join_unique(retracted_in)
     if retraction_of or "Retraction of Publication" in pub_types:
-        meta["retraction_of"] = _joined(retraction_of)
+        meta["retraction_of"] = join_unique(retraction_of)
 
     if pubmed_data is not None:
         for aid in pubmed_data.findall("ArticleIdList/ArticleId"):

@@ -21,6 +21,7 @@ from lxml import etree
 
 from kg.errors import EmptyDocumentError, LoaderError, MalformedRecordError
 from kg.model import Document
+from loaders._io import join_unique
 from loaders.label_sections import CODES_BY_NAME, SECTION_NAMES, UNCLASSIFIED
 from loaders.xmlsafe import iter_records, localname, text_of
 
@@ -158,15 +159,6 @@ def _walk_sections(
         _walk_sections(comp, (name, code or None), out)
 
 
-def _unique(values: list[str]) -> str:
-    seen: list[str] = []
-    for v in values:
-        v = " ".join(v.split())
-        if v and v not in seen:
-            seen.append(v)
-    return "|".join(seen)
-
-
 def _pairs(pairs: list[tuple[str, str]]) -> tuple[str, str]:
     """Unique (name, UNII) pairs as two aligned '|'-joined strings (same UNII = same one)."""
     seen: dict[str, tuple[str, str]] = {}
@@ -218,9 +210,9 @@ def _substances(doc: etree._Element) -> dict[str, str]:
         "unii": uniis,
         "active_moieties": moiety_names,
         "moiety_unii": moiety_uniis,
-        "products": _unique(products),
-        "generic_names": _unique(generics),
-        "pharmacologic_classes": _unique(classes),
+        "products": join_unique(products),
+        "generic_names": join_unique(generics),
+        "pharmacologic_classes": join_unique(classes),
     }
 
 
