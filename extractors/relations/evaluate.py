@@ -38,18 +38,23 @@ BATCH_DOCS = 16
 # ---------------------------------------------------------------- scoring
 
 
-def prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float | int]:
-    p = tp / n_pred if n_pred else 0.0
-    r = tp / n_gold if n_gold else 0.0
+def prf_split(tp_pred: int, tp_gold: int, n_pred: int, n_gold: int) -> dict[str, float | int]:
+    """P/R/F1 where right predictions (``tp_pred``) and found gold items (``tp_gold``) may
+    differ: several predictions can meet one gold item, or one none."""
+    p = tp_pred / n_pred if n_pred else 0.0
+    r = tp_gold / n_gold if n_gold else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
     return {
         "precision": round(p, 4),
         "recall": round(r, 4),
         "f1": round(f, 4),
-        "tp": tp,
         "predicted": n_pred,
         "gold": n_gold,
     }
+
+
+def prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float | int]:
+    return {**prf_split(tp, tp, n_pred, n_gold), "tp": tp}
 
 
 def score_sets(gold: set[tuple], pred: set[tuple], types: Iterable[str]) -> dict:
@@ -471,19 +476,6 @@ def _project_gold(doc: Document, lab: LabeledInLabel, code: str) -> Prepared:
     return Prepared(doc, tuple(RuleSentenceSplitter().split(doc)), tuple(lms))
 
 
-def _prf_dict(tp_pred: int, tp_gold: int, n_pred: int, n_gold: int) -> dict:
-    precision = tp_pred / n_pred if n_pred else 0.0
-    recall = tp_gold / n_gold if n_gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "precision": round(precision, 4),
-        "recall": round(recall, 4),
-        "f1": round(f1, 4),
-        "predicted": n_pred,
-        "gold": n_gold,
-    }
-
-
 def _score_labels(prepared: list[Prepared], labels, cmap: ConceptMap, extractor, linker) -> dict:
     """Concept-level TREATS scores; ``TREATS_surface`` also accepts a predicted indication
     whose words equal an annotated mention of the gold concept (a coarser or finer link
@@ -525,7 +517,7 @@ def _score_labels(prepared: list[Prepared], labels, cmap: ConceptMap, extractor,
                 }
     return {
         "labels": len(prepared),
-        "TREATS": _prf_dict(*strict),
-        "TREATS_surface": _prf_dict(*loose),
+        "TREATS": prf_split(*strict),
+        "TREATS_surface": prf_split(*loose),
         "per_label": per_label if len(per_label) <= 20 else {},
     }

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from extractors.relations.evaluate import prf_split
 from kg.model import Document, Entity, EntityType, Predicate, ResponseDirection, Statement
 
 DIRECTION = {
@@ -76,15 +77,7 @@ class Tally:
     examples: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, float | int]:
-        p = self.correct_predictions / self.predicted if self.predicted else 0.0
-        r = self.found / self.gold if self.gold else 0.0
-        out: dict[str, float | int] = {
-            "precision": round(p, 4),
-            "recall": round(r, 4),
-            "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-            "gold": self.gold,
-            "predicted": self.predicted,
-        }
+        out = prf_split(self.correct_predictions, self.found, self.predicted, self.gold)
         if self.directed and self.found_directed:
             out["direction_accuracy"] = round(self.right_direction / self.found_directed, 4)
         return out
