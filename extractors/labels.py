@@ -128,6 +128,11 @@ _ACTIONS = (
 NOTE_LIMIT = 400
 
 
+def _listed(doc: Document, key: str) -> list[str]:
+    """A metadata list ("|"- or ";"-separated) as names, whitespace collapsed."""
+    return [" ".join(n.split()) for n in re.split(r"[|;]", doc.metadata.get(key, "")) if n.strip()]
+
+
 class _Lookup(Protocol):
     def lookup(
         self, text: str, types: Iterable[EntityType] | None = None, k: int = 10
@@ -191,10 +196,8 @@ class LabelRelationExtractor:
     def subjects(self, doc: Document) -> list[Entity]:
         """The label's own drug(s): its active moieties, else ingredients, else generic names."""
         for key in SUBJECT_KEYS:
-            raw = doc.metadata.get(key, "")
-            names = [n.strip() for n in re.split(r"[|;]", raw) if n.strip()]
             found: dict[str, Entity] = {}
-            for name in names:
+            for name in _listed(doc, key):
                 ent = self._resolve(name, EntityType.DRUG)
                 if ent is None:
                     bare = strip_salt(name)
@@ -213,10 +216,9 @@ class LabelRelationExtractor:
             return subjects
         own = subjects[0]
         known = {norm(n) for n in (own.name, *own.synonyms)}
-        names = [" ".join(n.split()) for n in re.split(r"[|;]", doc.metadata.get("products", ""))]
         fresh: dict[str, str] = {}
-        for n in names:
-            if n and norm(n) not in known:
+        for n in _listed(doc, "products"):
+            if norm(n) not in known:
                 fresh.setdefault(norm(n), n)
         extra = list(fresh.values())
         return [replace(own, synonyms=(*own.synonyms, *extra))] if extra else subjects
@@ -228,8 +230,7 @@ class LabelRelationExtractor:
         subjects = self.subjects(doc)
         if len(subjects) != 1:
             return {}
-        names = re.split(r"[|;]", doc.metadata.get("products", ""))
-        return {key: subjects[0] for key in map(norm, names) if key}
+        return {key: subjects[0] for key in map(norm, _listed(doc, "products")) if key}
 
     def relink(self, doc: Document, mentions: Sequence[LinkedMention]) -> list[LinkedMention]:
         """Unlinked drug mentions of the label's own product names, linked to its drug."""
