@@ -73,12 +73,11 @@ class Tally:
     found: int = 0
     right_direction: int = 0
     found_directed: int = 0  # found pairs whose reference has a direction
-    directed: bool = False  # the task's pairs carry a direction
     examples: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, float | int]:
         out = prf_split(self.correct_predictions, self.found, self.predicted, self.gold)
-        if self.directed and self.found_directed:
+        if self.found_directed:
             out["direction_accuracy"] = round(self.right_direction / self.found_directed, 4)
         return out
 
@@ -192,7 +191,7 @@ def predictions(
 
 
 def score(items: Sequence[Item], predicted: dict[str, list[Predicted]]) -> dict[str, Tally]:
-    tallies = {"drug_response": Tally(directed=True), "association": Tally()}
+    tallies = {"drug_response": Tally(), "association": Tally()}
     for item in items:
         preds = predicted.get(item.document.id, [])
         for task, tally in tallies.items():
