@@ -144,6 +144,15 @@ def response_direction(text: str, label: str) -> ResponseDirection:
     return ResponseDirection.SENSITIVITY
 
 
+def _affects_response(text: str, bio: tuple[str, float]) -> PairRelation:
+    """Variant or gene -> drug, the direction read from the evidence words; in the ordered
+    (drug, gene or variant) pair the second, genetic end is the subject."""
+    direction = response_direction(text, bio[0])
+    return PairRelation(
+        Predicate.AFFECTS_RESPONSE, False, bio[1], (("direction", direction.value),), bio[0]
+    )
+
+
 def _best(probs: Mapping[str, float]) -> tuple[str, float]:
     label = max(probs, key=lambda k: probs[k])
     return label, probs[label]
@@ -182,16 +191,7 @@ def to_predicates(
             and bio
             and bio[0] in ("Association", "Positive_Correlation", "Negative_Correlation")
         ):
-            direction = response_direction(text, bio[0])
-            out.append(
-                PairRelation(
-                    Predicate.AFFECTS_RESPONSE,
-                    False,
-                    bio[1],
-                    (("direction", direction.value),),
-                    bio[0],
-                )
-            )
+            out.append(_affects_response(text, bio))
         elif cpr:
             action = CPR_ACTION[cpr[0]]
             out.append(
@@ -228,16 +228,7 @@ def to_predicates(
             out.append(PairRelation(Predicate.INTERACTS_WITH, True, bio[1], (), bio[0]))
     elif pair == (_D, _V):
         if bio and bio[0] not in ("Cotreatment", "Comparison", "Conversion", "Drug_Interaction"):
-            direction = response_direction(text, bio[0])
-            out.append(
-                PairRelation(
-                    Predicate.AFFECTS_RESPONSE,
-                    False,
-                    bio[1],
-                    (("direction", direction.value),),
-                    bio[0],
-                )
-            )
+            out.append(_affects_response(text, bio))
     elif (
         pair in ((_G, _S), (_V, _S))
         and bio
