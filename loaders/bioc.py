@@ -17,7 +17,7 @@ from lxml import etree
 from kg.errors import EmptyDocumentError, LoaderError, MalformedRecordError
 from kg.model import Document, GoldRelation, Mention, Section
 from loaders._io import ascii_int, is_ascii_int
-from loaders.pubtator import TYPE_MAP, parse_ids
+from loaders.pubtator import TYPE_MAP, gold_notes, parse_ids
 from loaders.xmlsafe import iter_records
 
 SOURCE = "bioc"
@@ -132,10 +132,7 @@ def _document(source: str, el: etree._Element) -> Document | LoaderError:
     metadata = {k: v for k, v in _infons(el).items() if k and v}
     if record.startswith("PMID:"):
         metadata["pmid"] = record[5:]
-    if skipped:
-        metadata["skipped_types"] = "|".join(f"{k}:{v}" for k, v in sorted(skipped.items()))
-    if invalid:
-        metadata["invalid_mentions"] = str(invalid)
+    metadata.update(gold_notes(skipped, invalid))
     return Document(
         id=record,
         source=SOURCE,

@@ -99,6 +99,18 @@ def _variant_parts(raw: str) -> list[str]:
     return keep or parts[:1]
 
 
+def gold_notes(skipped: Counter[str], invalid: int) -> dict[str, str]:
+    """Metadata saying which gold annotations a reader left out: entity types it does not
+    map (``skipped_types``, "Type:count|...") and mentions whose offsets disagree with the
+    text (``invalid_mentions``); nothing is dropped silently."""
+    notes = {}
+    if skipped:
+        notes["skipped_types"] = "|".join(f"{k}:{v}" for k, v in sorted(skipped.items()))
+    if invalid:
+        notes["invalid_mentions"] = str(invalid)
+    return notes
+
+
 def parse_ids(raw: str, etype: EntityType | None) -> tuple[str, ...]:
     """Turn a PubTator id field into CURIEs: '-1'/'-'/'' give none, composites give several."""
     raw = raw.strip()
@@ -271,10 +283,7 @@ def _parse_block(
         )
 
     metadata = {"pmid": pmid}
-    if skipped:
-        metadata["skipped_types"] = "|".join(f"{k}:{v}" for k, v in sorted(skipped.items()))
-    if invalid:
-        metadata["invalid_mentions"] = str(invalid)
+    metadata.update(gold_notes(skipped, invalid))
     return Document(
         id=record,
         source=SOURCE,
