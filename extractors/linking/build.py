@@ -222,10 +222,17 @@ def display_name(surfaces: Counter[str]) -> str:
 
 
 def corpus_synonyms(b: _Builder, corpora: Iterable[CorpusFile]) -> dict[str, int]:
-    """Mention string -> majority gold id (rank CORPUS); strings mostly left unlinked -> stop list."""
+    """Mention string -> majority gold id (rank CORPUS); strings mostly left unlinked -> stop list.
+
+    A document votes once for each (string, id) it annotates, and strings vote by their
+    normalised key: one abstract that writes "depressive" four times (BioRED, Adjustment
+    Disorders) no longer outvotes three that link it to Depressive Disorder, and
+    "Depressive" and "depressive" can no longer end as two rank-0 readings of one key.
+    """
     from loaders.pubtator import read_pubtator  # the loader is the one reader of PubTator
 
-    counts: dict[tuple[EntityType, str], Counter[str]] = defaultdict(Counter)
+    votes: dict[tuple[EntityType, str], Counter[str]] = defaultdict(Counter)
+    surfaces: dict[tuple[EntityType, str], Counter[str]] = defaultdict(Counter)
     id_names: dict[str, Counter[str]] = defaultdict(Counter)
     stats = Counter()
     for cf in corpora:
@@ -236,6 +243,7 @@ def corpus_synonyms(b: _Builder, corpora: Iterable[CorpusFile]) -> dict[str, int
                 stats["documents_excluded"] += 1
                 continue
             stats["documents"] += 1
+            seen: set[tuple[EntityType, str, str]] = set()
             for m in doc.mentions:
                 if m.type not in (D, DIS, GENE):
                     continue
@@ -245,14 +253,19 @@ def corpus_synonyms(b: _Builder, corpora: Iterable[CorpusFile]) -> dict[str, int
                 id_ = m.ids[0] if m.ids else ""
                 if id_ and not id_.startswith(("MESH:", "NCBIGene:")):
                     continue  # OMIM ids: not a target namespace
-                counts[(m.type, surface)][id_] += 1
+                key = (m.type, norm(surface))
+                surfaces[key][surface] += 1
                 if id_:
                     id_names[id_][surface] += 1
-    for (etype, surface), ids in sorted(counts.items()):
+                if (*key, id_) not in seen:
+                    seen.add((*key, id_))
+                    votes[key][id_] += 1
+    for key, ids in sorted(votes.items()):
+        etype = key[0]
         linked = {k: v for k, v in ids.items() if k}
         unlinked = ids.get("", 0)
         if unlinked >= 2 and unlinked > sum(linked.values()):
-            b.stops.add((etype, surface))
+            b.stops.add((etype, surfaces[key].most_common(1)[0][0]))
             stats["unlinkable_strings"] += 1
             continue
         ranked = sorted(linked.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -269,7 +282,8 @@ def corpus_synonyms(b: _Builder, corpora: Iterable[CorpusFile]) -> dict[str, int
                 continue
             # one annotation may be a slip: it ranks as a synonym, not above the vocabularies
             base = RANK_ALIAS if i > 0 else RANK_CORPUS if n >= MIN_CORPUS_COUNT else RANK_SYNONYM
-            b.name(row, surface, base)
+            for surface in surfaces[key]:
+                b.name(row, surface, base)
             stats["names"] += 1
     return dict(stats)
 

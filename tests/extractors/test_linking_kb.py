@@ -10,8 +10,15 @@ from pathlib import Path
 import pytest
 
 from api.cli import main
-from extractors.linking.build import build_kb, clean_brand, strip_salt
-from extractors.linking.kb import KnowledgeBase, write_kb
+from extractors.linking.build import (
+    CorpusFile,
+    _Builder,
+    build_kb,
+    clean_brand,
+    corpus_synonyms,
+    strip_salt,
+)
+from extractors.linking.kb import RANK_ALIAS, RANK_CORPUS, KnowledgeBase, write_kb
 from kg.errors import BadInputError, ModelNotFoundError
 from kg.model import EntityType
 
@@ -160,6 +167,30 @@ def test_corpus_synonyms_come_from_train_and_dev_never_test(kb):
     assert _best(kb, "Sorafenib", EntityType.DRUG).id == "MESH:C471405"
     assert _best(kb, "Secretdrug", EntityType.DRUG) is None
     assert kb.row_of("MESH:C999999") is None
+
+
+def test_corpus_strings_vote_once_per_document_by_normalised_key(tmp_path):
+    # one abstract repeating a minority reading (and in two casings) must not win
+    lines = ["10|t|depressive depressive Depressive depressive.", "10|a|x"]
+    lines += [
+        f"10\t{s}\t{s + 10}\t{t}\tDisease\tD000275"
+        for s, t in ((0, "depressive"), (11, "depressive"), (22, "Depressive"), (33, "depressive"))
+    ]
+    for pmid in (11, 12, 13):
+        lines += [
+            "",
+            f"{pmid}|t|depressive.",
+            f"{pmid}|a|x",
+            f"{pmid}\t0\t10\tdepressive\tDisease\tD003866",
+        ]
+    corpus = tmp_path / "corpus.PubTator.txt"
+    corpus.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    b = _Builder()
+    adjustment = b.entity("MESH:D000275", EntityType.DISEASE, "Adjustment Disorders")
+    depressive = b.entity("MESH:D003866", EntityType.DISEASE, "Depressive Disorder")
+    corpus_synonyms(b, [CorpusFile(corpus)])
+    assert b.find("Depressive", EntityType.DISEASE, RANK_CORPUS) == [depressive]
+    assert b.find("depressive", EntityType.DISEASE, RANK_ALIAS) == [depressive, adjustment]
 
 
 def test_test_split_cannot_feed_the_kb(data_dir):
