@@ -9,6 +9,10 @@ A cascade per mention, constrained to the mention's type:
 4. fuzzy: character-trigram TF-IDF cosine ≥ a per-type threshold calibrated on dev;
 5. trim (diseases): drop leading words until a name matches ("acute bacterial sinusitis").
 
+Before the cascade, a recognised disease span grows over the words next to it when the
+longer phrase is itself a KB name: the tagger often drops a modifier that names a more
+specific concept ("major" in "major depressive disorder", "essential" hypertension).
+
 Strings that annotators consistently left unlinked stay unlinked, and so does anything
 under the threshold: ``entity`` None, never a made-up id. Variants get canonical ids from
 ``VariantResolver`` anchored on the gene they belong to.
@@ -30,7 +34,7 @@ from extractors.abbreviations import Abbreviation, AbbreviationFinder, long_form
 from extractors.base import Failure, LinkedMention
 from extractors.linking.fuzzy import FuzzyIndex
 from extractors.linking.kb import RANK_SYNONYM, KnowledgeBase
-from extractors.linking.normalize import norm, strip_salt, tokens
+from extractors.linking.normalize import is_stop_word, norm, strip_salt, tokens
 from extractors.linking.variants import VariantResolver
 from kg.model import Document, Entity, EntityType, Mention
 
@@ -62,6 +66,11 @@ class LinkerConfig:
     # Recognised spans run long; on BC5CDR dev with NER spans it gains 0.4 F1 for diseases
     # and loses 0.6 for drugs (with gold spans it costs diseases 0.3).
     trim_types: frozenset[EntityType] = frozenset({EntityType.DISEASE})
+    # grow spans over neighbouring words that make a longer KB name (see ``extend_spans``).
+    # Chosen on dev with held-out NER and a train-only KB, recognised spans: diseases gain
+    # (BC5CDR 0.819 -> 0.820, NCBI-disease 0.741 -> 0.745, BioRED 0.772 -> 0.777, LabeledIn
+    # indications 0.618 -> 0.638); drugs lose (BC5CDR 0.854 -> 0.851).
+    extend_types: frozenset[EntityType] = frozenset({EntityType.DISEASE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +221,41 @@ class DictionaryLinker:
                         break
 
     # -- documents ----------------------------------------------------------------------------
+    def extend_spans(self, doc: Document, mentions: Sequence[Mention]) -> list[Mention]:
+        """Mentions grown over up to three words either side when the longer phrase is a
+        KB name of the same type ("depressive disorder" -> "major depressive disorder");
+        a same-type mention the longer span swallows ("Acute" + "maxillary sinusitis") goes."""
+        if not self.config.extend_types:
+            return list(mentions)
+        out = list(mentions)
+        dropped: set[int] = set()
+        for i, m in enumerate(out):
+            if i in dropped or m.type not in self.config.extend_types:
+                continue
+            best = None
+            for start, end in _neighbour_spans(doc.text, m.start, m.end):
+                if best is not None and end - start <= best[1] - best[0]:
+                    continue
+                text = doc.text[start:end]
+                if self.kb.is_unlinkable(text, m.type) or self._dictionary(text, m.type) is None:
+                    continue
+                blocked = [
+                    j
+                    for j, o in enumerate(out)
+                    if j != i and o.start < end and start < o.end and j not in dropped
+                ]
+                if all(out[j].type is m.type for j in blocked):
+                    best = (start, end, blocked)
+            if best is not None:
+                start, end, blocked = best
+                if any(out[j].start < start or out[j].end > end for j in blocked):
+                    continue  # would cut another mention in two
+                out[i] = dataclasses.replace(m, start=start, end=end, text=doc.text[start:end])
+                dropped.update(blocked)
+        return [m for j, m in enumerate(out) if j not in dropped]
+
     def link(self, doc: Document, mentions: Sequence[Mention]) -> list[LinkedMention]:
+        mentions = self.extend_spans(doc, mentions)
         abbrevs = (
             long_forms(self.abbreviation_finder.find(doc)) if self.config.abbreviations else {}
         )
@@ -365,6 +408,62 @@ def _expand(
         ):
             return re.sub(rf"(?<![\w-]){re.escape(short)}(?![\w])", a.long, m.text)
     return None
+
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'-]*")
+_GAP = re.compile(r"[ \t]+|[ \t]*-[ \t]*")  # words of one phrase: spaces or a hyphen, no line break
+EXTEND_WORDS = 3
+
+
+def _neighbour_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans that add 0..3 whole words on the left and on the right of ``[start, end)``
+    (at least one word), never across punctuation or a line break, never ending on a
+    stop word ("for essential hypertension" would pass the loose key)."""
+    lefts = [start]
+    pos = start
+    for _ in range(EXTEND_WORDS):
+        gap = _trailing_gap(text, pos)
+        if gap is None:
+            break
+        word = _trailing_word(text, pos - gap)
+        if word is None:
+            break
+        pos = pos - gap - len(word)
+        if not is_stop_word(word):  # a phrase may hold "and", never start with it
+            lefts.append(pos)
+    rights = [end]
+    pos = end
+    for _ in range(EXTEND_WORDS):
+        g = _GAP.match(text, pos)
+        if g is None:
+            break
+        w = _WORD.match(text, g.end())
+        if w is None:
+            break
+        pos = w.end()
+        if not is_stop_word(w.group()):
+            rights.append(pos)
+    return [(s, e) for s in lefts for e in rights if (s, e) != (start, end)]
+
+
+def _trailing_gap(text: str, pos: int) -> int | None:
+    j = pos
+    while j > 0 and text[j - 1] in " \t":
+        j -= 1
+    if j > 0 and text[j - 1] == "-":
+        j -= 1
+        while j > 0 and text[j - 1] in " \t":
+            j -= 1
+    return pos - j if j < pos else None
+
+
+def _trailing_word(text: str, pos: int) -> str | None:
+    j = pos
+    while j > 0 and (text[j - 1].isalnum() or text[j - 1] in "'-"):
+        j -= 1
+    while j < pos and not text[j].isalnum():
+        j += 1
+    return text[j:pos] if j < pos else None
 
 
 def _nearest_gene(

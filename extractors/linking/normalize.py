@@ -52,6 +52,11 @@ def norm(text: str) -> str:
     return _NON_WORD.sub(" ", t).strip()
 
 
+def is_stop_word(word: str) -> bool:
+    """A word the loose key ignores ("of", "the", "and", ...)."""
+    return word.lower() in _STOP
+
+
 def _singular(word: str) -> str:
     if word in _IRREGULAR:
         return _IRREGULAR[word]

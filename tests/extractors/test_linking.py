@@ -35,6 +35,7 @@ def tiny_kb() -> KnowledgeBase:
         KBRecord("NCBIGene:25", G, "ABL1", ("HGNC:76",)),
         KBRecord("NCBIGene:613", G, "BCR", ("HGNC:1014",)),
         KBRecord("NCBIGene:1557", G, "CYP2C19", ("HGNC:2621",)),
+        KBRecord("MESH:D000075222", DIS, "Essential Hypertension"),
     ]
     names = [
         (0, RANK_PREFERRED * S, "Aspirin"),
@@ -60,6 +61,7 @@ def tiny_kb() -> KnowledgeBase:
         (9, RANK_SYNONYM * S, "ABL"),
         (10, RANK_PREFERRED * S, "BCR"),
         (11, RANK_PREFERRED * S, "CYP2C19"),
+        (12, RANK_PREFERRED * S, "Essential Hypertension"),
     ]
     stops = [(D, "[3H]-naloxone")]
     return KnowledgeBase.from_data(KBData(records, names, stops))
@@ -143,6 +145,34 @@ def test_loose_and_fuzzy_matches_score_below_exact(linker):
     assert linked[2].score < linked[0].score
     dictionary_only = DictionaryLinker(kb=linker.kb, config=LinkerConfig(fuzzy=False))
     assert dictionary_only.link(doc, ms)[2].entity is None
+
+
+def test_disease_spans_grow_to_a_longer_kb_name(linker):
+    text = "Indicated for essential hypertension. Acute kidney injury, hypertension and aspirin."
+    doc = Document("SPL:1", "text", text)
+    ms = [
+        mention("hypertension", text, DIS),  # the tagger dropped "essential"
+        mention("Acute", text, DIS),  # and split "Acute" off "kidney injury"
+        mention("kidney injury", text, DIS),
+        mention("hypertension", text, DIS, nth=1),  # no longer name around it
+        mention("aspirin", text, D),
+    ]
+    linked = linker.link(doc, ms)
+    got = [(lm.mention.text, lm.entity.id if lm.entity else None) for lm in linked]
+    assert got == [
+        ("essential hypertension", "MESH:D000075222"),
+        ("Acute kidney injury", "MESH:D058186"),  # "Acute" is swallowed, not left as a mention
+        ("hypertension", "MESH:D006973"),
+        ("aspirin", "MESH:D001241"),
+    ]
+    first = linked[0].mention
+    assert text[first.start : first.end] == "essential hypertension"
+    # never across punctuation or over a mention of another type, never for drugs
+    doc2 = Document("SPL:2", "text", "Essential, hypertension; aspirin hypertension")
+    ms2 = [mention("hypertension", doc2.text, DIS), mention("aspirin", doc2.text, D)]
+    assert [lm.mention.text for lm in linker.link(doc2, ms2)] == ["hypertension", "aspirin"]
+    off = DictionaryLinker(kb=linker.kb, config=LinkerConfig(extend_types=frozenset()))
+    assert off.link(doc, ms[:1])[0].mention.text == "hypertension"
 
 
 def test_lookup_free_text_with_types(linker):
