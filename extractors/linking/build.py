@@ -193,11 +193,14 @@ def add_disease_ontology(b: _Builder, data: Path) -> None:
             for m in mesh_of.get(doid, [])
             if m in b.row_of and b.records[b.row_of[m]].type is DIS
         ]
+        main = next((n for n, k in terms[doid] if k == "name"), entries[0][0] if entries else "")
+        if not targets and main:
+            # DO without a MeSH xref for a concept MeSH names the same ("agraphia"): one node
+            targets = [
+                r for r in b.find(main, DIS, RANK_PREFERRED) if b.records[r].id.startswith("MESH:")
+            ]
         prior = 0 if len(targets) <= 1 else 1
         if not targets:
-            main = next(
-                (n for n, k in terms[doid] if k == "name"), entries[0][0] if entries else ""
-            )
             if not main:
                 continue
             targets = [b.entity(doid, DIS, main)]

@@ -13,12 +13,20 @@ from api.cli import main
 from extractors.linking.build import (
     CorpusFile,
     _Builder,
+    add_disease_ontology,
     build_kb,
     clean_brand,
     corpus_synonyms,
     strip_salt,
 )
-from extractors.linking.kb import RANK_ALIAS, RANK_CORPUS, KnowledgeBase, write_kb
+from extractors.linking.kb import (
+    RANK_ALIAS,
+    RANK_CORPUS,
+    RANK_PREFERRED,
+    RANK_SYNONYM,
+    KnowledgeBase,
+    write_kb,
+)
 from kg.errors import BadInputError, ModelNotFoundError
 from kg.model import EntityType
 
@@ -191,6 +199,26 @@ def test_corpus_strings_vote_once_per_document_by_normalised_key(tmp_path):
     corpus_synonyms(b, [CorpusFile(corpus)])
     assert b.find("Depressive", EntityType.DISEASE, RANK_CORPUS) == [depressive]
     assert b.find("depressive", EntityType.DISEASE, RANK_ALIAS) == [depressive, adjustment]
+
+
+def test_do_terms_without_a_mesh_xref_join_the_mesh_concept_of_that_name(tmp_path):
+    _write(
+        tmp_path / "disease_ontology/xrefs.tsv",
+        "doid_code\tdoid_name\tresource\tresource_id\nDOID:0060223\tagraphia\tUMLS\tC0001816\n",
+    )
+    _write(
+        tmp_path / "disease_ontology/term-names.tsv",
+        "doid\tname\ttype\nDOID:0060223\tagraphia\tname\nDOID:0060223\tdysgraphia\texact-synonym\n"
+        "DOID:1\tzorblax syndrome\tname\n",
+    )
+    b = _Builder()
+    mesh = b.entity("MESH:D000381", EntityType.DISEASE, "Agraphia")
+    b.name(mesh, "Agraphia", RANK_PREFERRED)
+    add_disease_ontology(b, tmp_path)
+    assert "DOID:0060223" not in b.row_of  # one node, not a DOID twin
+    assert "DOID:0060223" in b.xrefs[mesh]
+    assert b.find("dysgraphia", EntityType.DISEASE, RANK_SYNONYM) == [mesh]
+    assert "DOID:1" in b.row_of  # a DO disease MeSH does not name stays its own entity
 
 
 def test_test_split_cannot_feed_the_kb(data_dir):
