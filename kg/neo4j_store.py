@@ -287,15 +287,18 @@ class Neo4jStore:
         n = self.batch_size
         tx.run(cypher.LOCK_WRITER).consume()
 
-        # 1. What exists now: entities the batch names (needed to validate) and statements.
-        ids = {e.id for e in batch.entities}
-        for st in batch.statements:
-            ids.update((st.subject, st.object))
+        # 1. What exists now: the batch's entities, the types of the other statement ends
+        # (needed to validate), and statements.
+        batch_ids = {e.id for e in batch.entities}
+        ends = {i for st in batch.statements for i in (st.subject, st.object)} - batch_ids
         stored: dict[str, Entity] = {}
-        for chunk in chunks(sorted(ids), n):
+        for chunk in chunks(sorted(batch_ids), n):
             for r in tx.run(cypher.READ_ENTITIES, ids=list(chunk)):
                 stored[r["id"]] = entity_from(r)
         known = dict(stored)
+        for chunk in chunks(sorted(ends), n):
+            for r in tx.run(cypher.READ_ENTITY_TYPES, ids=list(chunk)):
+                known[r["id"]] = Entity(r["id"], EntityType(r["type"]), "")
         for e in batch.entities:
             known[e.id] = merge_entity(known.get(e.id), e)
         validate_batch(batch, known)  # raises before anything is written: the tx rolls back
@@ -350,7 +353,6 @@ class Neo4jStore:
             new_ev[eid] = ev
 
         # 4. Nodes: entities that are new or changed, evidence, unlinked mentions, ledger.
-        batch_ids = {e.id for e in batch.entities}
         by_type: dict[EntityType, list[dict[str, Any]]] = defaultdict(list)
         for eid in sorted(batch_ids):
             if known[eid] != stored.get(eid):  # unchanged entities cost no write
