@@ -233,13 +233,16 @@ class LabelRelationExtractor:
         return {key: subjects[0] for key in map(norm, _listed(doc, "products")) if key}
 
     def relink(self, doc: Document, mentions: Sequence[LinkedMention]) -> list[LinkedMention]:
-        """Unlinked drug mentions of the label's own product names, linked to its drug."""
+        """Mentions of the label's own product names, linked to its drug. The tagger reads
+        an upper-case brand as anything ("VIAGRA" as a disease in Viagra's label): in its
+        own label the name is the drug, whatever type it was given."""
         own = self.own_names(doc)
         out = []
         for lm in mentions:
-            ent = own.get(norm(lm.mention.text)) if lm.entity is None else None
-            if ent is not None and lm.mention.type is EntityType.DRUG:
-                lm = LinkedMention(replace(lm.mention, ids=(ent.id,)), ent, 1.0)
+            ent = own.get(norm(lm.mention.text))
+            if ent is not None and (lm.entity is None or lm.mention.type is not EntityType.DRUG):
+                mention = replace(lm.mention, type=EntityType.DRUG, ids=(ent.id,))
+                lm = LinkedMention(mention, ent, 1.0)
             out.append(lm)
         return out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -254,6 +255,10 @@ def test_the_labels_own_product_name_links_to_its_drug():
     out = LabelRelationExtractor(LINKER).relink(doc, unlinked)
     assert out[0].entity.id == "MESH:D000077144" and out[0].mention.ids == ("MESH:D000077144",)
     assert out[1].entity is None  # not a product name: stays unlinked
+    # typed as something else by the tagger: in its own label the brand is the drug
+    as_disease = LinkedMention(replace(brand, type=S), None, 0.0)
+    fixed = LabelRelationExtractor(LINKER).relink(doc, [as_disease])[0]
+    assert fixed.mention.type is D and fixed.entity.id == "MESH:D000077144"
     kit = label(
         {**METADATA, "products": "Plavix", "active_moieties": "CLOPIDOGREL|OMEPRAZOLE"},
         [("title", "PLAVIX (clopidogrel) tablets", None)],
