@@ -36,6 +36,7 @@ from extractors.linking.fuzzy import FuzzyIndex
 from extractors.linking.kb import RANK_SYNONYM, KnowledgeBase
 from extractors.linking.normalize import is_stop_word, norm, strip_salt, tokens
 from extractors.linking.variants import VariantResolver
+from extractors.variants import parse as parse_variant
 from kg.model import Document, Entity, EntityType, Mention
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ SCORE_LOOSE = 0.93
 SCORE_TRIMMED = 0.8
 SCORE_VARIANT = 0.9  # grammar-parsed and gene-anchored; the gene choice can be wrong
 SCORE_SUBSPAN = 0.85  # lookup(): a KB name inside the query ("aspirin" in "aspirin allergy")
+SCORE_RETYPED = 0.9  # a drug/disease mention that is exactly an approved gene symbol
 LINKABLE = (EntityType.DRUG, EntityType.DISEASE, EntityType.GENE)
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+(?=[A-Z0-9(])")
 
@@ -66,6 +68,9 @@ class LinkerConfig:
     # Recognised spans run long; on BC5CDR dev with NER spans it gains 0.4 F1 for diseases
     # and loses 0.6 for drugs (with gold spans it costs diseases 0.3).
     trim_types: frozenset[EntityType] = frozenset({EntityType.DISEASE})
+    # unlinked drug/disease mentions that are exactly a gene symbol or a variant change get
+    # that type (see ``_retype``)
+    retype: bool = True
     # grow spans over neighbouring words that make a longer KB name (see ``extend_spans``).
     # Chosen on dev with held-out NER and a train-only KB, recognised spans: diseases gain
     # (BC5CDR 0.819 -> 0.820, NCBI-disease 0.741 -> 0.745, BioRED 0.772 -> 0.777, LabeledIn
@@ -287,6 +292,11 @@ class DictionaryLinker:
         linked: list[LinkedMention] = []
         for i, m in enumerate(mentions):
             choice = best.get(i)
+            if choice is None and self.config.retype:
+                retyped = self._retype(m)
+                if retyped is not None:
+                    linked.append(retyped)
+                    continue
             if choice is None:
                 linked.append(LinkedMention(dataclasses.replace(m, ids=()), None, 0.0))
                 continue
@@ -295,6 +305,23 @@ class DictionaryLinker:
                 LinkedMention(dataclasses.replace(m, ids=(entity.id,)), entity, choice.score)
             )
         return self._link_variants(doc, linked)
+
+    def _retype(self, m: Mention) -> LinkedMention | None:
+        """An unlinked drug or disease mention that is plainly a gene or a variant: an
+        approved gene symbol written as such ("DPYD", "KRAS" read as drugs in a label), or
+        a sequence change the variant grammar reads ("T790M"). Anything else stays unlinked."""
+        if m.type not in (EntityType.DRUG, EntityType.DISEASE):
+            return None
+        text = m.text.strip()
+        if len(text) >= 3 and text == text.upper() and any(c.isalpha() for c in text):
+            for _, row in self.kb.lookup_exact(text, EntityType.GENE):
+                entity = self.kb.entity(row)
+                if entity.name == text:  # a gene's name is its approved (HGNC) symbol
+                    gene = dataclasses.replace(m, type=EntityType.GENE, ids=(entity.id,))
+                    return LinkedMention(gene, entity, SCORE_RETYPED)
+        if parse_variant(text) is not None:  # resolved against its gene by _link_variants
+            return LinkedMention(dataclasses.replace(m, type=EntityType.VARIANT, ids=()), None, 0.0)
+        return None
 
     def link_many(
         self, docs: Sequence[Document], mentions: Sequence[Sequence[Mention]]

@@ -115,8 +115,11 @@ def test_abbreviation_takes_the_long_forms_entity(linker):
 def test_type_constraint_keeps_genes_and_drugs_apart(linker):
     text = "EGFR and aspirin."
     doc = Document("PMID:3", "text", text)
-    as_drug = linker.link(doc, [mention("EGFR", text, D), mention("aspirin", text, DIS)])
+    strict = DictionaryLinker(kb=linker.kb, config=LinkerConfig(retype=False))
+    as_drug = strict.link(doc, [mention("EGFR", text, D), mention("aspirin", text, DIS)])
     assert [lm.entity for lm in as_drug] == [None, None]
+    # with retyping (the default) a gene symbol read as a drug becomes the gene, never a drug
+    assert linker.link(doc, [mention("EGFR", text, D)])[0].entity.type is G
     as_right = linker.link(doc, [mention("EGFR", text, G), mention("aspirin", text, D)])
     assert [lm.entity.id for lm in as_right] == ["NCBIGene:1956", "MESH:D001241"]
 
@@ -173,6 +176,28 @@ def test_disease_spans_grow_to_a_longer_kb_name(linker):
     assert [lm.mention.text for lm in linker.link(doc2, ms2)] == ["hypertension", "aspirin"]
     off = DictionaryLinker(kb=linker.kb, config=LinkerConfig(extend_types=frozenset()))
     assert off.link(doc, ms[:1])[0].mention.text == "hypertension"
+
+
+def test_unlinked_drug_or_disease_mentions_that_are_a_gene_symbol_or_a_variant_are_retyped(linker):
+    text = "DPYD-like: BRAF and EGFR testing; the T790M change; ABL; braf."
+    doc = Document("SPL:3", "text", text)
+    ms = [
+        mention("BRAF", text, D),  # an approved symbol the tagger read as a drug
+        mention("EGFR", text, G),
+        mention("T790M", text, DIS),  # a change the tagger read as a disease
+        mention("ABL", text, D),  # an alias, not the approved symbol: stays unlinked
+        mention("braf", text, D),  # not written as a symbol
+    ]
+    got = [(lm.mention.type, lm.entity.id if lm.entity else None) for lm in linker.link(doc, ms)]
+    assert got == [
+        (G, "NCBIGene:673"),
+        (G, "NCBIGene:1956"),
+        (V, "VAR:EGFR:p.T790M"),
+        (D, None),
+        (D, None),
+    ]
+    plain = DictionaryLinker(kb=linker.kb, config=LinkerConfig(retype=False))
+    assert plain.link(doc, ms[:1])[0].entity is None
 
 
 def test_lookup_free_text_with_types(linker):
