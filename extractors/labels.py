@@ -128,6 +128,26 @@ _ACTIONS = (
 NOTE_LIMIT = 400
 
 
+_PACKAGING = re.compile(r"^\s*(?:USP|NF|NDC(?:\s*[#:]?\s*[\d-]+)?)\s*$", re.IGNORECASE)
+_COMPANY_WORDS = frozenset(
+    {
+        "inc", "llc", "ltd", "corp", "corporation", "company", "div", "division",
+        "laboratories", "labs", "pharmaceuticals", "pharmaceutical", "pharma", "industries",
+        "services", "therapeutics", "technologies", "health", "usa",
+    }
+)  # fmt: skip
+
+
+def _labeler_words(doc: Document) -> set[str]:
+    """The labeler's name and its distinctive words ("pfizer" of "Pfizer Laboratories Div
+    Pfizer Inc"), as ``norm`` keys."""
+    name = norm(doc.metadata.get("labeler", ""))
+    if not name:
+        return set()
+    words = {w for w in name.split() if len(w) >= 4 and w not in _COMPANY_WORDS}
+    return {name, *words}
+
+
 def _listed(doc: Document, key: str) -> list[str]:
     """A metadata list ("|"- or ";"-separated) as names, whitespace collapsed."""
     return [" ".join(n.split()) for n in re.split(r"[|;]", doc.metadata.get(key, "")) if n.strip()]
@@ -233,16 +253,21 @@ class LabelRelationExtractor:
         return {key: subjects[0] for key in map(norm, _listed(doc, "products")) if key}
 
     def relink(self, doc: Document, mentions: Sequence[LinkedMention]) -> list[LinkedMention]:
-        """Mentions of the label's own product names, linked to its drug. The tagger reads
-        an upper-case brand as anything ("VIAGRA" as a disease in Viagra's label): in its
-        own label the name is the drug, whatever type it was given."""
+        """Mentions read again with what the label says of itself. Its product names are
+        its drug, whatever type the tagger gave them ("VIAGRA" read as a disease in Viagra's
+        label). Its labeler's name and packaging codes ("Pfizer", "USP", "NDC 0069-4200")
+        are no entities: unlinked, they go rather than fill the graph's unlinked mentions."""
         own = self.own_names(doc)
+        labeler = _labeler_words(doc)
         out = []
         for lm in mentions:
-            ent = own.get(norm(lm.mention.text))
+            key = norm(lm.mention.text)
+            ent = own.get(key)
             if ent is not None and (lm.entity is None or lm.mention.type is not EntityType.DRUG):
                 mention = replace(lm.mention, type=EntityType.DRUG, ids=(ent.id,))
                 lm = LinkedMention(mention, ent, 1.0)
+            elif lm.entity is None and (key in labeler or _PACKAGING.match(lm.mention.text)):
+                continue
             out.append(lm)
         return out
 

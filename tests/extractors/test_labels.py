@@ -247,7 +247,9 @@ def test_indications_exclude_risk_factors_organisms_and_descriptions():
 
 
 def test_the_labels_own_product_name_links_to_its_drug():
-    doc = label({**METADATA, "products": "Plavix"}, [("title", "PLAVIX (clopidogrel) tablets", None)])
+    doc = label(
+        {**METADATA, "products": "Plavix"}, [("title", "PLAVIX (clopidogrel) tablets", None)]
+    )
     start = doc.text.index("PLAVIX")
     brand = Mention(start, start + 6, "PLAVIX", D, extractor="t")
     other = Mention(doc.text.index("tablets"), len(doc.text), "tablets", D, extractor="t")
@@ -264,6 +266,23 @@ def test_the_labels_own_product_name_links_to_its_drug():
         [("title", "PLAVIX (clopidogrel) tablets", None)],
     )
     assert LabelRelationExtractor(LINKER).relink(kit, unlinked)[0].entity is None  # two drugs
+
+
+def test_the_labelers_name_and_packaging_codes_are_no_mentions():
+    text = "PLAVIX tablets, USP. Distributed by Pfizer Labs. NDC 0069-4200-30. Warfarin."
+    doc = label(
+        {**METADATA, "products": "Plavix", "labeler": "Pfizer Laboratories Div Pfizer Inc"},
+        [("title", text, None)],
+    )
+
+    def unlinked(word: str) -> LinkedMention:
+        start = doc.text.index(word)
+        return LinkedMention(Mention(start, start + len(word), word, D, extractor="t"), None, 0.0)
+
+    kept = LabelRelationExtractor(LINKER).relink(
+        doc, [unlinked(w) for w in ("USP", "Pfizer", "NDC 0069-4200-30", "Warfarin")]
+    )
+    assert [lm.mention.text for lm in kept] == ["Warfarin"]  # an unknown word stays a mention
 
 
 def test_a_single_drug_label_gives_its_product_names_to_the_drug():
