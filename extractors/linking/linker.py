@@ -54,7 +54,8 @@ SCORE_LOOSE = 0.93
 SCORE_TRIMMED = 0.8
 SCORE_VARIANT = 0.9  # grammar-parsed and gene-anchored; the gene choice can be wrong
 SCORE_SUBSPAN = 0.85  # lookup(): a KB name inside the query ("aspirin" in "aspirin allergy")
-SCORE_RETYPED = 0.9  # a drug/disease mention that is exactly an approved gene symbol
+SCORE_RETYPED = 0.9
+SHORT_NAME = 4  # names this short written in capitals are abbreviations ("NO", "CO", "ACE")  # a drug/disease mention that is exactly an approved gene symbol
 LINKABLE = (EntityType.DRUG, EntityType.DISEASE, EntityType.GENE)
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+(?=[A-Z0-9(])")
 
@@ -156,15 +157,23 @@ class DictionaryLinker:
     # -- single strings -----------------------------------------------------------------------
     def _dictionary(self, text: str, etype: EntityType) -> _Choice | None:
         kb = self.kb
-        exact = kb.lookup_exact(text, etype)
+        exact = [h for h in kb.lookup_exact(text, etype) if self._case_fits(text, h[1])]
         if exact:
             rank, row = exact[0]
             weak = rank // 10 > RANK_SYNONYM or rank % 10 >= 5
             return _Choice(row, SCORE_EXACT_WEAK if weak else SCORE_EXACT, "exact")
-        loose = kb.lookup_loose(text, etype)
+        loose = [h for h in kb.lookup_loose(text, etype) if self._case_fits(text, h[1])]
         if loose:
             return _Choice(loose[0][1], SCORE_LOOSE, "loose")
         return None
+
+    def _case_fits(self, text: str, row: int) -> bool:
+        """A short word in lower case is not an upper-case short name: "no" (as in "no
+        function alleles") is not NO, nitric oxide. Longer names match in any case."""
+        key = norm(text)
+        if len(key) > SHORT_NAME or not text.islower():
+            return True
+        return any(not s.isupper() for s in self.kb.surfaces(row) if norm(s) == key)
 
     def _fuzzy_many(self, texts: Sequence[str], etype: EntityType) -> list[_Choice | None]:
         index = self._fuzzy_index(etype)

@@ -36,6 +36,7 @@ def tiny_kb() -> KnowledgeBase:
         KBRecord("NCBIGene:613", G, "BCR", ("HGNC:1014",)),
         KBRecord("NCBIGene:1557", G, "CYP2C19", ("HGNC:2621",)),
         KBRecord("MESH:D000075222", DIS, "Essential Hypertension"),
+        KBRecord("MESH:D009569", D, "Nitric Oxide"),
     ]
     names = [
         (0, RANK_PREFERRED * S, "Aspirin"),
@@ -62,6 +63,8 @@ def tiny_kb() -> KnowledgeBase:
         (10, RANK_PREFERRED * S, "BCR"),
         (11, RANK_PREFERRED * S, "CYP2C19"),
         (12, RANK_PREFERRED * S, "Essential Hypertension"),
+        (13, RANK_PREFERRED * S, "Nitric Oxide"),
+        (13, RANK_CORPUS * S, "NO"),
     ]
     stops = [(D, "[3H]-naloxone")]
     return KnowledgeBase.from_data(KBData(records, names, stops))
@@ -198,6 +201,17 @@ def test_unlinked_drug_or_disease_mentions_that_are_a_gene_symbol_or_a_variant_a
     ]
     plain = DictionaryLinker(kb=linker.kb, config=LinkerConfig(retype=False))
     assert plain.link(doc, ms[:1])[0].entity is None
+
+
+def test_a_short_lower_case_word_is_not_an_upper_case_abbreviation(linker):
+    text = "NO release; carriers of no function alleles; Nitric oxide."
+    doc = Document("PMID:11", "text", text)
+    ms = [mention("NO", text, D), mention("no", text, D), mention("Nitric oxide", text, D)]
+    assert [lm.entity.id if lm.entity else None for lm in linker.link(doc, ms)] == [
+        "MESH:D009569",
+        None,
+        "MESH:D009569",
+    ]
 
 
 def test_lookup_free_text_with_types(linker):
