@@ -37,6 +37,14 @@ _PSEUDO_NEG = re.compile(
     r"remains? (?:unclear|unknown))\b",
     re.IGNORECASE,
 )
+# Advice against a drug ("does not recommend the use of capecitabine in DPYD*2A carriers")
+# states that a genotype changes the response: for AFFECTS_RESPONSE it negates nothing.
+_ADVICE_AGAINST = re.compile(
+    r"\b(?:(?:is|are|was|were|does|do|did) )?not (?:be )?recommend(?:s|ed)?|"
+    r"(?:should|must|may|can) not be (?:used|given|administered|prescribed|started)|"
+    r"do not (?:use|give|administer|prescribe)\b",
+    re.IGNORECASE,
+)
 _SPEC = re.compile(
     r"\b(?:"
     r"may|might|could|possibl[ey]|potential(?:ly)?|suggest(?:s|ed|ing|ive)?|likely|unlikely|"
@@ -76,13 +84,20 @@ def relation_scope(text: str, first: tuple[int, int], second: tuple[int, int]) -
 
 
 def _found(
-    pattern: re.Pattern[str], text: str, lo: int, hi: int, spans: list[tuple[int, int]]
+    pattern: re.Pattern[str],
+    text: str,
+    lo: int,
+    hi: int,
+    spans: list[tuple[int, int]],
+    advice: bool = False,
 ) -> str:
     pseudo = (
         [(m.start(), m.end()) for m in _PSEUDO_NEG.finditer(text, lo, hi)]
         if pattern is _NEG
         else []
     )
+    if advice and pattern is _NEG:
+        pseudo += [(m.start(), m.end()) for m in _ADVICE_AGAINST.finditer(text, lo, hi)]
     for m in pattern.finditer(text, lo, hi):
         if any(s <= m.start() < e for s, e in spans):
             continue  # inside an argument ("non-small cell lung cancer")
@@ -115,16 +130,19 @@ def assess(
     *,
     negation_window: tuple[int, int] = NEGATION_WINDOW,
     speculation_window: tuple[int, int] = SPECULATION_WINDOW,
+    advice: bool = False,
 ) -> Cues:
     """Cues for the relation between two spans of ``text`` (offsets into ``text``).
 
     A cue must lie in the relation's clause(s) and near it: between the arguments or
     within the window's words before the first / after the last (NegEx-style).
+    ``advice``: advice against the drug ("not recommended", "should not be used") is no
+    negation, as for a genotype's effect on a drug response.
     """
     lo, hi = relation_scope(text, first, second)
     a, b = min(first[0], second[0]), max(first[1], second[1])
     spans = [first, second]
-    neg = _found(_NEG, text, *_window(text, lo, hi, a, b, *negation_window), spans)
+    neg = _found(_NEG, text, *_window(text, lo, hi, a, b, *negation_window), spans, advice)
     slo, shi = _window(text, lo, hi, a, b, *speculation_window)
     spec = _found(_SPEC, text, slo, shi, spans)
     if not spec:

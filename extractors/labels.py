@@ -309,7 +309,13 @@ class LabelRelationExtractor:
                 rel_s = obj.mention.start - sent.start, obj.mention.end - sent.start
                 # one argument only: a negation must come before it ("not indicated for X");
                 # one after it is about X itself ("X not responsive to ...")
-                cues = assess(sent.text, rel_s, rel_s, negation_window=(8, 0))
+                cues = assess(
+                    sent.text,
+                    rel_s,
+                    rel_s,
+                    negation_window=(8, 0),
+                    advice=f.predicate is Predicate.AFFECTS_RESPONSE,
+                )
                 for subj in subjects:
                     st = (
                         Statement.make(obj.entity.id, f.predicate, subj.id, **dict(f.qualifiers))

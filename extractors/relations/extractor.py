@@ -22,7 +22,16 @@ from extractors.cues import assess
 from extractors.relations.model import PairInput, RelationModel
 from extractors.relations.schema import NONE, TASK_PAIRS, TYPE_INDEX, candidate_pair, to_predicates
 from extractors.relations.windows import Span, build_windows
-from kg.model import Document, Entity, EntityType, Evidence, Sentence, SourceKind, Statement
+from kg.model import (
+    Document,
+    Entity,
+    EntityType,
+    Evidence,
+    Predicate,
+    Sentence,
+    SourceKind,
+    Statement,
+)
 
 MAX_EVIDENCE_PER_PAIR = 5  # sentences kept per statement and document
 
@@ -241,6 +250,7 @@ class TransformerRelationExtractor:
                         doc.text[s:e],
                         (span_s.start - s, span_s.end - s),
                         (span_o.start - s, span_o.end - s),
+                        advice=rel.predicate is Predicate.AFFECTS_RESPONSE,
                     )
                     section = doc.section_at(s)
                     evidence.append(

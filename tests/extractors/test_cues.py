@@ -113,3 +113,27 @@ def test_single_argument_negation_can_be_limited_to_cues_before_it():
     assert not assess(s, (p, p + 9), (p, p + 9), negation_window=(8, 0)).negated
     a = s.index("acne")
     assert assess(s, (a, a + 4), (a, a + 4), negation_window=(8, 0)).negated
+
+
+@pytest.mark.parametrize(
+    ("sentence", "first", "second"),
+    [
+        (
+            "CPIC does not recommend the use of capecitabine in patients with DPYD*2A.",
+            "capecitabine",
+            "DPYD*2A",
+        ),
+        ("Abacavir should not be used in carriers of HLA-B*57:01.", "Abacavir", "HLA-B*57:01"),
+        ("Codeine is not recommended for CYP2D6 ultrarapid metabolizers.", "Codeine", "CYP2D6"),
+    ],
+)
+def test_advice_against_a_drug_is_no_negation_of_a_genotype_effect(sentence, first, second):
+    def span(word: str) -> tuple[int, int]:
+        i = sentence.index(word)
+        return i, i + len(word)
+
+    a, b = span(first), span(second)
+    assert assess(sentence, a, b).negated  # as for any other relation: negated
+    assert not assess(sentence, a, b, advice=True).negated  # the genotype changes the response
+    no_effect = "CYP2C19 did not alter the response to clopidogrel."
+    assert assess(no_effect, (0, 7), (38, 49), advice=True).negated
