@@ -128,12 +128,16 @@ def evaluate(
     """Link every document (gold spans, or the recogniser's) and score concept sets."""
     corpus_types = {m.type for d in docs for m in d.mentions if m.ids}
     wanted = set(types) if types else corpus_types
-    if recognizer is None and (linker.config.extend_types or linker.config.retype):
+    if recognizer is None and (
+        linker.config.extend_types or linker.config.split_types or linker.config.retype
+    ):
         # gold spans and types are right by definition: growing or retyping a mention
         # (repairs of the recogniser's output) would score another concept
         linker = DictionaryLinker(
             kb=linker.kb,
-            config=dataclasses.replace(linker.config, extend_types=frozenset(), retype=False),
+            config=dataclasses.replace(
+                linker.config, extend_types=frozenset(), split_types=frozenset(), retype=False
+            ),
             abbreviations=linker.abbreviation_finder,
         )
     linker.warm_up(

@@ -11,7 +11,9 @@ A cascade per mention, constrained to the mention's type:
 
 Before the cascade, a recognised disease span grows over the words next to it when the
 longer phrase is itself a KB name: the tagger often drops a modifier that names a more
-specific concept ("major" in "major depressive disorder", "essential" hypertension).
+specific concept ("major" in "major depressive disorder", "essential" hypertension). A
+coordination whose parts are names, and the whole not, becomes one mention per part
+("nausea and vomiting").
 
 Strings that annotators consistently left unlinked stay unlinked, and so does anything
 under the threshold: ``entity`` None, never a made-up id. Variants get canonical ids from
@@ -77,6 +79,11 @@ class LinkerConfig:
     # (BC5CDR 0.819 -> 0.820, NCBI-disease 0.741 -> 0.745, BioRED 0.772 -> 0.778, LabeledIn
     # indications 0.617 -> 0.639); drugs lose (BC5CDR 0.854 -> 0.851).
     extend_types: frozenset[EntityType] = frozenset({EntityType.DISEASE})
+    # split "A and B" into A and B when the whole is no KB name and each part is one
+    # (see ``split_coordinations``). Chosen like ``extend_types``: BC5CDR dev Disease 0.8196
+    # -> 0.8228, NCBI-disease 0.7448 -> 0.7461, BioRED Disease 0.7781 -> 0.7799, LabeledIn
+    # 0.639 -> 0.650; drugs unchanged on every dev set (kept for "aspirin and clopidogrel").
+    split_types: frozenset[EntityType] = frozenset({EntityType.DISEASE, EntityType.DRUG})
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,8 +275,30 @@ class DictionaryLinker:
                 dropped.update(blocked)
         return [m for j, m in enumerate(out) if j not in dropped]
 
+    def split_coordinations(self, mentions: Sequence[Mention]) -> list[Mention]:
+        """ "nausea and vomiting" as two mentions, "nausea" and "vomiting", when the whole
+        phrase is no KB name of its type and every part is one: a coordination names each
+        part, and one entity for the whole would keep only one of them."""
+        if not self.config.split_types:
+            return list(mentions)
+        out: list[Mention] = []
+        for m in mentions:
+            parts = _conjuncts(m.text) if m.type in self.config.split_types else []
+            if (
+                len(parts) < 2
+                or self.kb.lookup_exact(m.text, m.type)
+                or any(self._dictionary(m.text[a:b], m.type) is None for a, b in parts)
+            ):
+                out.append(m)
+                continue
+            out.extend(
+                dataclasses.replace(m, start=m.start + a, end=m.start + b, text=m.text[a:b])
+                for a, b in parts
+            )
+        return out
+
     def link(self, doc: Document, mentions: Sequence[Mention]) -> list[LinkedMention]:
-        mentions = self.extend_spans(doc, mentions)
+        mentions = self.split_coordinations(self.extend_spans(doc, mentions))
         abbrevs = (
             long_forms(self.abbreviation_finder.find(doc)) if self.config.abbreviations else {}
         )
@@ -480,6 +509,21 @@ def _neighbour_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if not is_stop_word(w.group()):
             rights.append(pos)
     return [(s, e) for s in lefts for e in rights if (s, e) != (start, end)]
+
+
+_COORDINATION = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,\s*|\s+(?:and|or)\s+)", re.IGNORECASE)
+
+
+def _conjuncts(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the parts of "A, B and C" / "A or B" in ``text``; [] if none."""
+    parts, pos = [], 0
+    for m in _COORDINATION.finditer(text):
+        parts.append((pos, m.start()))
+        pos = m.end()
+    if not parts:
+        return []
+    parts.append((pos, len(text)))
+    return [(a, b) for a, b in parts if b > a] if all(b > a for a, b in parts) else []
 
 
 def _trailing_gap(text: str, pos: int) -> int | None:

@@ -37,6 +37,9 @@ def tiny_kb() -> KnowledgeBase:
         KBRecord("NCBIGene:1557", G, "CYP2C19", ("HGNC:2621",)),
         KBRecord("MESH:D000075222", DIS, "Essential Hypertension"),
         KBRecord("MESH:D009569", D, "Nitric Oxide"),
+        KBRecord("MESH:D009325", DIS, "Nausea"),
+        KBRecord("MESH:D014839", DIS, "Vomiting"),
+        KBRecord("MESH:D020250", DIS, "Postoperative Nausea and Vomiting"),
     ]
     names = [
         (0, RANK_PREFERRED * S, "Aspirin"),
@@ -65,6 +68,9 @@ def tiny_kb() -> KnowledgeBase:
         (12, RANK_PREFERRED * S, "Essential Hypertension"),
         (13, RANK_PREFERRED * S, "Nitric Oxide"),
         (13, RANK_CORPUS * S, "NO"),
+        (14, RANK_PREFERRED * S, "Nausea"),
+        (15, RANK_PREFERRED * S, "Vomiting"),
+        (16, RANK_PREFERRED * S, "Postoperative Nausea and Vomiting"),
     ]
     stops = [(D, "[3H]-naloxone")]
     return KnowledgeBase.from_data(KBData(records, names, stops))
@@ -212,6 +218,28 @@ def test_a_short_lower_case_word_is_not_an_upper_case_abbreviation(linker):
         None,
         "MESH:D009569",
     ]
+
+
+def test_coordinations_split_into_their_named_parts(linker):
+    text = "nausea and vomiting; postoperative nausea and vomiting; aspirin or paracetamol; renal and hepatic failure"
+    doc = Document("PMID:12", "text", text)
+    ms = [
+        mention("nausea and vomiting", text, DIS),
+        mention("postoperative nausea and vomiting", text, DIS),  # itself a name: kept whole
+        mention("aspirin or paracetamol", text, D),
+        mention("renal and hepatic failure", text, DIS),  # "renal" names nothing: kept whole
+    ]
+    got = [(lm.mention.text, lm.entity.id if lm.entity else None) for lm in linker.link(doc, ms)]
+    assert got[:5] == [
+        ("nausea", "MESH:D009325"),
+        ("vomiting", "MESH:D014839"),
+        ("postoperative nausea and vomiting", "MESH:D020250"),
+        ("aspirin", "MESH:D001241"),
+        ("paracetamol", "MESH:D000082"),
+    ]
+    assert got[5][0] == "renal and hepatic failure"
+    first = linker.link(doc, ms[:1])[1].mention
+    assert text[first.start : first.end] == "vomiting"
 
 
 def test_lookup_free_text_with_types(linker):
