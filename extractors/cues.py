@@ -83,27 +83,18 @@ def relation_scope(text: str, first: tuple[int, int], second: tuple[int, int]) -
     return start, end
 
 
+def _spans(pattern: re.Pattern[str], text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in pattern.finditer(text, lo, hi)]
+
+
 def _found(
-    pattern: re.Pattern[str],
-    text: str,
-    lo: int,
-    hi: int,
-    spans: list[tuple[int, int]],
-    advice: bool = False,
+    pattern: re.Pattern[str], text: str, lo: int, hi: int, skip: list[tuple[int, int]]
 ) -> str:
-    pseudo = (
-        [(m.start(), m.end()) for m in _PSEUDO_NEG.finditer(text, lo, hi)]
-        if pattern is _NEG
-        else []
-    )
-    if advice and pattern is _NEG:
-        pseudo += [(m.start(), m.end()) for m in _ADVICE_AGAINST.finditer(text, lo, hi)]
+    """The first cue in [lo, hi) that starts outside every ``skip`` span (the arguments,
+    "non-small cell lung cancer"; phrases that negate nothing, "not only")."""
     for m in pattern.finditer(text, lo, hi):
-        if any(s <= m.start() < e for s, e in spans):
-            continue  # inside an argument ("non-small cell lung cancer")
-        if any(s <= m.start() < e for s, e in pseudo):
-            continue
-        return m.group(0)
+        if not any(s <= m.start() < e for s, e in skip):
+            return m.group(0)
     return ""
 
 
@@ -142,7 +133,11 @@ def assess(
     lo, hi = relation_scope(text, first, second)
     a, b = min(first[0], second[0]), max(first[1], second[1])
     spans = [first, second]
-    neg = _found(_NEG, text, *_window(text, lo, hi, a, b, *negation_window), spans, advice)
+    nlo, nhi = _window(text, lo, hi, a, b, *negation_window)
+    pseudo = _spans(_PSEUDO_NEG, text, nlo, nhi)
+    if advice:
+        pseudo += _spans(_ADVICE_AGAINST, text, nlo, nhi)
+    neg = _found(_NEG, text, nlo, nhi, spans + pseudo)
     slo, shi = _window(text, lo, hi, a, b, *speculation_window)
     spec = _found(_SPEC, text, slo, shi, spans)
     if not spec:
