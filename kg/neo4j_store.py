@@ -318,24 +318,14 @@ class Neo4jStore:
         # 2. Replaced evidence goes first; its statements are touched.
         ev_removed = m_removed = 0
         touched: set[str] = set(statements)
-        if batch.replace_documents:
-            for chunk in chunks(list(batch.replace_documents), n):
-                for r in tx.run(
-                    cypher.REMOVE_EVIDENCE,
-                    documents=list(chunk),
-                    extractors=list(batch.replace_extractors),
-                ):
-                    ev_removed += r["removed"]
-                    touched.add(r["key"])
-                    predicate_of.setdefault(r["key"], Predicate(r["predicate"]))
-                    existing.add(r["key"])  # it had evidence, so its relationship exists
-            for chunk in chunks(list(batch.replace_documents), n):
-                for r in tx.run(
-                    cypher.REMOVE_MENTIONS,
-                    documents=list(chunk),
-                    extractors=list(batch.replace_extractors),
-                ):
-                    m_removed += r["removed"]
+        for chunk in chunks(list(batch.replace_documents), n):
+            replaced = {"documents": list(chunk), "extractors": list(batch.replace_extractors)}
+            for r in tx.run(cypher.REMOVE_EVIDENCE, replaced):
+                ev_removed += r["removed"]
+                touched.add(r["key"])
+                predicate_of.setdefault(r["key"], Predicate(r["predicate"]))
+                existing.add(r["key"])  # it had evidence, so its relationship exists
+            m_removed += sum(r["removed"] for r in tx.run(cypher.REMOVE_MENTIONS, replaced))
 
         # 3. Support of every touched statement: stored evidence overlaid with the batch's.
         support_ev: dict[str, dict[str, Evidence]] = defaultdict(dict)
