@@ -189,7 +189,7 @@ def unlinked_mentions(
             score=m.score,
             extractor=name,
             extractor_version=version,
-            section=(section.code or section.name) if section else None,
+            section=section.label if section else None,
             source_kind=kind,
         )
         out.setdefault(um.key, um)

@@ -349,7 +349,7 @@ class LabelRelationExtractor:
                         score=round(min(1.0, obj.score or 0.9), 4),
                         extractor=self.name,
                         extractor_version=self.version,
-                        section=code or (section.name if section else None),
+                        section=section.label if section else None,
                         source_kind=SourceKind.LABEL,
                         negated=cues.negated,
                         speculative=cues.speculative,

@@ -92,6 +92,12 @@ class Section:
     end: int
     code: str | None = None
 
+    @property
+    def label(self) -> str:
+        """What evidence and mentions record as their section: the code where there is one
+        (a drug label's LOINC code), else the name."""
+        return self.code or self.name
+
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
