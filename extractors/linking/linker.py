@@ -347,7 +347,9 @@ class DictionaryLinker:
     def _retype(self, m: Mention) -> LinkedMention | None:
         """An unlinked drug or disease mention that is plainly a gene or a variant: an
         approved gene symbol written as such ("DPYD", "KRAS" read as drugs in a label), or
-        a sequence change the variant grammar reads ("T790M"). Anything else stays unlinked."""
+        a sequence change the variant grammar reads ("T790M"; the project's recogniser
+        already gives such spans that type, other recognisers may not). Anything else stays
+        unlinked."""
         if m.type not in (EntityType.DRUG, EntityType.DISEASE):
             return None
         text = m.text.strip()

@@ -342,5 +342,8 @@ class NerRecognizer:
             else:
                 ids = (attach_gene(normalise(m.text), m.start, m.end, sent_genes).curie,)
             out.append(Mention(m.start, m.end, m.text, m.type, m.label, ids, m.score, m.extractor))
-        out += [g for g in grammar if not any(g.start < m.end and m.start < g.end for m in model)]
-        return out
+        added = [g for g in grammar if not any(g.start < m.end and m.start < g.end for m in model)]
+        # the grammar's reading of exactly a span the model typed otherwise ("T790M" as a drug)
+        # is the one type of that span, as in one_type_per_span
+        exact = {(g.start, g.end) for g in added}
+        return [m for m in out if (m.start, m.end) not in exact] + added

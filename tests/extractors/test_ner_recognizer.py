@@ -15,7 +15,7 @@ from extractors.ner.corpora import read_corpus
 from extractors.ner.recognizer import NerRecognizer, load_recognizer, parse_routing
 from extractors.ner.runtime import TaggerCache
 from kg.errors import BadInputError, ModelNotFoundError
-from kg.model import Document, EntityType
+from kg.model import Document, EntityType, Mention, Sentence
 from kg.settings import Settings
 
 TINY = Path(__file__).parents[1] / "assets" / "tiny-ner"
@@ -86,6 +86,17 @@ def test_mentions_have_valid_offsets_scores_and_provenance(recognizer: NerRecogn
     variants = {m.text: m for m in result[0] if m.type is EntityType.VARIANT}
     assert {"V600E", "G12D"} <= set(variants)
     assert variants["V600E"].ids[0].endswith("p.V600E")
+
+
+def test_a_span_the_grammar_reads_as_a_variant_has_that_one_type(recognizer: NerRecognizer) -> None:
+    text = "EGFR T790M confers resistance."
+    doc = Document(id="v", source="text", text=text)
+    model = [
+        Mention(0, 4, "EGFR", EntityType.GENE, score=0.9, extractor="t"),
+        Mention(5, 10, "T790M", EntityType.DRUG, score=0.6, extractor="t"),  # mistyped
+    ]
+    out = recognizer._with_variants(doc, [Sentence(0, len(text), text)], model, "t")
+    assert [(m.text, m.type) for m in out] == [("EGFR", EntityType.GENE), ("T790M", EntityType.VARIANT)]
 
 
 def test_batch_composition_moves_logits_only_slightly(recognizer: NerRecognizer) -> None:
