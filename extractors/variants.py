@@ -262,6 +262,35 @@ def normalize_change(text: str) -> str | None:
     return key.change
 
 
+_TMVAR_PROTEIN = re.compile(r"p\.(?P<ref>[A-Z*])(?P<pos>\d+)(?P<alt>[A-Z*]|fs|del)")
+_TMVAR_DNA = re.compile(
+    r"(?P<kind>[cg])\.(?P<pos>[-*]?\d+(?:[+-]\d+)?(?:_[-*]?\d+(?:[+-]\d+)?)?)"
+    r"(?:(?P<ref>[ACGT])>(?P<alt>[ACGT])|(?P<op>del|dup|ins)(?P<bases>[ACGT]*))"
+)
+
+
+def tmvar_key(change: str) -> str | None:
+    """The gene-free tmVar key of a protein/DNA change, as PubTator and BioRED identify
+    variants that have no rsID ("p.V600E" -> "p|SUB|V|600|E", "c.35delG" -> "c|DEL|35|G"),
+    or None for changes tmVar writes some other way."""
+    m = _TMVAR_PROTEIN.fullmatch(change)
+    if m:
+        ref, pos, alt = m.group("ref", "pos", "alt")
+        if alt == "fs":
+            return f"p|FS|{ref}|{pos}||"
+        if alt == "del":
+            return f"p|DEL|{pos}|{ref}"
+        return f"p|SUB|{ref}|{pos}|{'X' if alt == '*' else alt}"
+    m = _TMVAR_DNA.fullmatch(change)
+    if m is None:
+        return None
+    kind, pos = m.group("kind", "pos")
+    if m.group("ref"):
+        return f"{kind}|SUB|{m.group('ref')}|{pos}|{m.group('alt')}"
+    op, bases = m.group("op").upper(), m.group("bases")
+    return f"{kind}|{op}|{pos}|{bases}" + ("|" if op == "DUP" else "")
+
+
 def variant_mentions(
     text: str,
     spans: Iterable[tuple[int, int]],

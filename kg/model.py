@@ -6,7 +6,7 @@ Offsets are character offsets into ``Document.text``; identifiers are CURIEs.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -212,6 +212,14 @@ class Entity:
     name: str
     synonyms: tuple[str, ...] = ()
     xrefs: tuple[str, ...] = ()
+
+    def id_in(self, prefixes: Collection[str]) -> str:
+        """Its identifier in the first namespace of ``prefixes`` it has (the id, then the
+        xrefs), else the id: how an evaluation reads a node in a corpus's vocabulary."""
+        for curie in (self.id, *self.xrefs):
+            if curie.partition(":")[0] in prefixes:
+                return curie
+        return self.id
 
 
 def _qualifier_tuple(predicate: Predicate, qualifiers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

@@ -73,12 +73,31 @@ def gold_concepts(doc: Document, types: Iterable[EntityType] | None = None) -> s
     }
 
 
+Namespaces = Mapping[EntityType, frozenset[str]]
+
+
+def gold_namespaces(docs: Iterable[Document]) -> dict[EntityType, frozenset[str]]:
+    """The id prefixes each type's gold mentions use ("MESH", "tmVar", "dbSNP" ...): a
+    predicted entity is scored by its id in these (``Entity.id_in``), as a system
+    reports its answers in the evaluation's vocabulary."""
+    found: dict[EntityType, set[str]] = {}
+    for d in docs:
+        for m in d.mentions:
+            found.setdefault(m.type, set()).update(i.partition(":")[0] for i in m.ids)
+    return {t: frozenset(p) for t, p in found.items()}
+
+
 def predicted_concepts(
-    linked: Sequence[LinkedMention], types: Iterable[EntityType] | None = None
+    linked: Sequence[LinkedMention],
+    types: Iterable[EntityType] | None = None,
+    namespaces: Namespaces | None = None,
 ) -> set[Concept]:
     wanted = set(types) if types else None
     return {
-        (lm.mention.type.value, lm.entity.id)
+        (
+            lm.mention.type.value,
+            lm.entity.id_in(namespaces.get(lm.mention.type, ())) if namespaces else lm.entity.id,
+        )
         for lm in linked
         if lm.entity is not None and (wanted is None or lm.mention.type in wanted)
     }
@@ -156,9 +175,10 @@ def evaluate(
             log.warning("%s: %s", f.document_id, f.error)
         all_linked.extend(linked)
     seconds = time.perf_counter() - started
+    namespaces = gold_namespaces(docs)
     report = score_documents(
         (
-            (d.id, gold_concepts(d, wanted), predicted_concepts(lk, wanted))
+            (d.id, gold_concepts(d, wanted), predicted_concepts(lk, wanted, namespaces))
             for d, lk in zip(docs, all_linked, strict=True)
         ),
         keep_errors=keep_errors,

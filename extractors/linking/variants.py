@@ -5,7 +5,9 @@ The grammar lives in ``extractors.variants`` (the NER side): ``parse(text)`` giv
 so the id carries the HGNC symbol and the xrefs carry the gene's ``NCBIGene:``/``HGNC:`` ids:
 
 - protein / DNA change: ``VAR:BRAF:p.V600E`` ("BRAF V600E", "V600E" next to "BRAF",
-  "p.Val600Glu" near "B-raf"); no gene in reach -> unlinked ("V600E" alone names nothing)
+  "p.Val600Glu" near "B-raf"); no gene in reach -> unlinked ("V600E" alone names nothing).
+  The xrefs add the change's gene-free tmVar key (``tmVar:p|SUB|V|600|E``), the id
+  PubTator and BioRED give variants without an rsID
 - gene event: ``VAR:ERBB2:amplification``, ``VAR:EGFR:exon19del``
 - star / HLA allele: ``VAR:CYP2C19*2``, ``VAR:HLA-B*57:01``
 - fusion: ``VAR:BCR::ABL1`` (each partner's HGNC symbol when the KB knows it)
@@ -22,6 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from extractors.variants import tmvar_key
 from kg.model import Entity, EntityType
 
 _AA3 = {
@@ -148,11 +151,20 @@ class VariantResolver:
         gene = gene_lookup(parsed.gene) if parsed.gene else context_gene
         if gene is None:
             return None
-        return _entity(f"{gene.name}:{parsed.change}", f"{gene.name} {parsed.change}", text, [gene])
+        tmvar = tmvar_key(parsed.change)
+        return _entity(
+            f"{gene.name}:{parsed.change}",
+            f"{gene.name} {parsed.change}",
+            text,
+            [gene],
+            (f"tmVar:{tmvar}",) if tmvar else (),
+        )
 
 
-def _entity(canonical: str, name: str, text: str, genes: list[Entity]) -> Entity:
-    xrefs: list[str] = []
+def _entity(
+    canonical: str, name: str, text: str, genes: list[Entity], extra: tuple[str, ...] = ()
+) -> Entity:
+    xrefs: list[str] = list(extra)
     for g in genes:
         xrefs.append(g.id)
         xrefs.extend(x for x in g.xrefs if x.startswith("HGNC:"))

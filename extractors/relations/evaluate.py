@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractors.base import LinkedMention
+from extractors.linking.evaluate import gold_namespaces
 from extractors.relations.extractor import TransformerRelationExtractor
 from extractors.relations.schema import NONE, TASK_LABELS
 from kg.errors import BadInputError, ExtractionError
@@ -163,6 +164,7 @@ def eval_documents(
     docs = _read_documents(corpus)
     prepared = with_gold(docs) if entities == "gold" else with_pipeline(docs)
     types = [t for t in TASK_LABELS[task] if t != NONE]
+    namespaces = gold_namespaces(docs)
     gold: set[tuple] = set()
     pred: set[tuple] = set()
     for p in prepared:
@@ -182,7 +184,8 @@ def eval_documents(
                     continue
                 label = max(head, key=lambda k: head[k])
                 if label != NONE:
-                    pred.add((p.doc.id, frozenset((pr.first.id, pr.second.id)), label))
+                    ends = (e.id_in(namespaces.get(e.type, ())) for e in (pr.first, pr.second))
+                    pred.add((p.doc.id, frozenset(ends), label))
     out = score_sets(gold, pred, types)
     out.update(task=task, entities=entities, documents=len(docs), model_version=extractor.version)
     return out

@@ -264,6 +264,7 @@ def test_variants_get_gene_anchored_ids(linker):
     braf, _, t790m, rs = linked
     assert braf.entity.id == "VAR:BRAF:p.V600E"
     assert "NCBIGene:673" in braf.entity.xrefs
+    assert "tmVar:p|SUB|V|600|E" in braf.entity.xrefs  # PubTator's gene-free key
     assert t790m.entity.id == "VAR:EGFR:p.T790M"
     assert rs.entity.id == "dbSNP:rs121434569"
     # a change with no gene anywhere in the document names no variant

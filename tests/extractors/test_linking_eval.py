@@ -11,6 +11,7 @@ from extractors.base import LinkedMention
 from extractors.linking.evaluate import (
     evaluate,
     gold_concepts,
+    gold_namespaces,
     predicted_concepts,
     score_documents,
 )
@@ -21,6 +22,38 @@ from kg.settings import REPO_ROOT
 
 SAMPLE = REPO_ROOT / "tests" / "fixtures" / "linking" / "bc5cdr_train_sample.PubTator"
 D, DIS = EntityType.DRUG, EntityType.DISEASE
+
+
+def test_a_prediction_is_read_in_the_gold_vocabulary():
+    v = EntityType.VARIANT
+    doc = Document(
+        "PMID:2",
+        "text",
+        "x",
+        mentions=(
+            Mention(0, 1, "a", D, ids=("MESH:D1",)),
+            Mention(0, 1, "v", v, ids=("tmVar:p|SUB|V|600|E",)),
+            Mention(0, 1, "w", v, ids=("dbSNP:rs1",)),
+        ),
+    )
+    namespaces = gold_namespaces([doc])
+    assert namespaces == {D: frozenset({"MESH"}), v: frozenset({"tmVar", "dbSNP"})}
+    braf = Entity(
+        "VAR:BRAF:p.V600E", v, "BRAF p.V600E", xrefs=("tmVar:p|SUB|V|600|E", "NCBIGene:673")
+    )
+    drug = Entity("DRUGBANK:DB1", D, "A", xrefs=("MESH:D1",))
+    other = Entity("DRUGBANK:DB2", D, "B")  # nothing in MeSH: scored by its own id, a miss
+    linked = [
+        LinkedMention(Mention(0, 1, "v", v), braf, 1.0),
+        LinkedMention(Mention(0, 1, "a", D), drug, 1.0),
+        LinkedMention(Mention(0, 1, "b", D), other, 1.0),
+    ]
+    assert predicted_concepts(linked, None, namespaces) == {
+        ("Variant", "tmVar:p|SUB|V|600|E"),
+        ("Drug", "MESH:D1"),
+        ("Drug", "DRUGBANK:DB2"),
+    }
+    assert ("Variant", "VAR:BRAF:p.V600E") in predicted_concepts(linked)  # no corpus: own ids
 
 
 def test_concepts_are_sets_per_document():

@@ -7,6 +7,7 @@ from extractors.variants import (
     find_variants,
     normalise,
     normalize_change,
+    tmvar_key,
     variant_mentions,
 )
 from kg.model import EntityType, Mention
@@ -84,6 +85,33 @@ def test_normalize_change_is_gene_free() -> None:
     assert normalize_change("exon 19 deletion") == "exon19del"
     assert normalize_change("rs123456") is None  # a dbSNP id is not a change
     assert normalize_change("hello") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [  # each pair as BioRED's annotators keyed it (Train.PubTator)
+        ("p.R198W", "p|SUB|R|198|W"),
+        ("p.Val204Asp", "p|SUB|V|204|D"),
+        ("Tyr65X", "p|SUB|Y|65|X"),
+        ("p.Arg58fs", "p|FS|R|58||"),
+        ("F508del", "p|DEL|508|F"),
+        ("c.592C-->T", "c|SUB|C|592|T"),
+        ("g.3318-6T>A", "g|SUB|T|3318-6|A"),
+        ("c.342delA", "c|DEL|342|A"),
+        ("c.1811_1812delAT", "c|DEL|1811_1812|AT"),
+        ("c.899dupC", "c|DUP|899|C|"),
+        ("c.217_218insC", "c|INS|217_218|C"),
+    ],
+)
+def test_tmvar_key_of_a_change(text: str, key: str) -> None:
+    parsed = normalise(text)
+    assert tmvar_key(parsed.change) == key
+
+
+def test_changes_tmvar_writes_otherwise_have_no_key() -> None:
+    assert tmvar_key("p.I326=") is None  # synonymous: BioRED keys these by rsID
+    assert tmvar_key("c.100_102inv") is None
+    assert tmvar_key("exon19del") is None
 
 
 def _gene(text: str, word: str) -> Mention:

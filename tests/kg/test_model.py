@@ -2,7 +2,7 @@ import pickle
 
 import pytest
 
-from kg.model import Document, Predicate, Statement
+from kg.model import Document, Entity, EntityType, Predicate, Statement
 
 
 def test_document_is_immutable_and_picklable():
@@ -22,3 +22,12 @@ def test_statement_key_is_stable_and_qualifiers_checked():
     assert a.key != Statement.make("MESH:D1", Predicate.TARGETS, "NCBIGene:1", action="agonist").key
     with pytest.raises(ValueError):
         Statement.make("MESH:D1", Predicate.TREATS, "MESH:D2", action="inhibitor")
+
+
+def test_entity_id_in_a_namespace():
+    e = Entity(
+        "DRUGBANK:DB00619", EntityType.DRUG, "imatinib", xrefs=("MESH:D000068877", "CHEBI:45783")
+    )
+    assert e.id_in({"MESH"}) == "MESH:D000068877"
+    assert e.id_in({"DRUGBANK", "MESH"}) == "DRUGBANK:DB00619"  # its own id comes first
+    assert e.id_in({"RXNORM"}) == e.id_in(()) == "DRUGBANK:DB00619"
