@@ -58,6 +58,10 @@ _DNA = re.compile(
 _DNA_REF_FIRST = re.compile(  # "c.G1714A", an old way of writing c.1714G>A
     _B + r"(?P<kind>[cg])\.(?P<ref>[ACGT])(?P<pos>\d+)(?P<alt>[ACGT])" + _E
 )
+_DNA_BARE = re.compile(  # "643C>T", "3472delC", "899dupC": older papers leave out "c."
+    r"(?<![\w.+*/-])(?P<pos>\d+(?:_\d+)?)"
+    r"(?:(?P<ref>[ACGT])>(?P<alt>[ACGT])|(?P<op>del|dup|ins)(?P<bases>[ACGT]+))" + _E
+)
 _RS = re.compile(r"(?<![\w])rs\s?(?P<num>\d{3,})" + _E, re.IGNORECASE)
 _HLA = re.compile(r"(?<![\w-])HLA-(?P<locus>[A-Z]{1,4}\d?)\*(?P<allele>\d{2,4}(?::\d{2,3}){0,3})" + _E)
 _STAR = re.compile(r"(?<![\w-])(?P<gene>[A-Z][A-Z0-9]{1,9})\*(?P<allele>\d{1,3}[A-Z]?)(?![\w:])")
@@ -167,6 +171,10 @@ def find_variants(text: str, start: int = 0, end: int | None = None) -> list[Var
     for m in _DNA_REF_FIRST.finditer(text, start, end):
         change = f"{m.group('kind')}.{m.group('pos')}{m.group('ref')}>{m.group('alt')}"
         found.append(VariantMatch(m.start(), m.end(), VariantKey("dna", change)))
+    for m in _DNA_BARE.finditer(text, start, end):
+        ref, alt = m.group("ref", "alt")
+        change = f"{ref}>{alt}" if ref else m.group("op") + m.group("bases")
+        found.append(VariantMatch(m.start(), m.end(), VariantKey("dna", f"c.{m.group('pos')}{change}")))
     for m in _PROTEIN.finditer(text, start, end):
         if not m.group("prefix") and not _plausible_bare_protein(m):
             continue

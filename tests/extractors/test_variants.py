@@ -30,6 +30,9 @@ from kg.model import EntityType, Mention
         ("c.1358T-->C", "GJB2", "GJB2:c.1358T>C", "VAR:GJB2:c.1358T>C"),
         ("c.2113_2114delGG", None, "c.2113_2114delGG", "VAR:c.2113_2114delGG"),
         ("g.3318-6T>A", None, "g.3318-6T>A", "VAR:g.3318-6T>A"),
+        ("643C>T", "NBN", "NBN:c.643C>T", "VAR:NBN:c.643C>T"),  # older papers omit "c."
+        ("3472delC", None, "c.3472delC", "VAR:c.3472delC"),
+        ("217_218insC", None, "c.217_218insC", "VAR:c.217_218insC"),
         ("rs113488022", "BRAF", "rs113488022", "dbSNP:rs113488022"),
         ("RS 4149056", None, "rs4149056", "dbSNP:rs4149056"),
         ("CYP2C19*2", None, "CYP2C19*2", "VAR:CYP2C19*2"),
@@ -100,12 +103,18 @@ def test_normalize_change_is_gene_free() -> None:
         ("c.342delA", "c|DEL|342|A"),
         ("c.1811_1812delAT", "c|DEL|1811_1812|AT"),
         ("c.899dupC", "c|DUP|899|C|"),
+        ("899dupC", "c|DUP|899|C|"),
         ("c.217_218insC", "c|INS|217_218|C"),
     ],
 )
 def test_tmvar_key_of_a_change(text: str, key: str) -> None:
     parsed = normalise(text)
     assert tmvar_key(parsed.change) == key
+
+
+@pytest.mark.parametrize("text", ["1.5C>T", "IVS9+459A>G", "x-12C>T", "2delete"])
+def test_bare_dna_changes_need_a_plain_position(text: str) -> None:
+    assert all(v.key.kind != "dna" for v in find_variants(text))
 
 
 def test_changes_tmvar_writes_otherwise_have_no_key() -> None:
