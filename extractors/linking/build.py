@@ -92,6 +92,14 @@ class _Builder:
         self.records[row] = KBRecord(r.id, r.type, name.strip(), r.xrefs)
         self.named_from_corpus.discard(row)
 
+    def reid(self, row: int, id_: str) -> None:
+        """Give ``row`` the id ``id_``; its old id stays an xref and keeps reaching it."""
+        r = self.records[row]
+        self.records[row] = KBRecord(id_, r.type, r.name, r.xrefs)
+        self.row_of[id_] = row
+        self.xrefs[row] = [x for x in self.xrefs[row] if x != id_]
+        self.xref(row, r.id)
+
     def xref(self, row: int, curie: str) -> None:
         if curie and curie not in self.xrefs[row] and curie != self.records[row].id:
             self.xrefs[row].append(curie)
@@ -277,9 +285,14 @@ def corpus_synonyms(b: _Builder, corpora: Iterable[CorpusFile]) -> dict[str, int
             if row is None:
                 if not id_.startswith("MESH:"):
                     continue  # a non-human gene, say
-                row = b.entity(id_, etype, display_name(id_names[id_]))
-                b.named_from_corpus.add(row)
-                stats["entities_added"] += 1
+                name = display_name(id_names[id_])
+                row = _join_twin(b, id_, etype, name)
+                if row is not None:
+                    stats["twins_joined"] += 1
+                else:
+                    row = b.entity(id_, etype, name)
+                    b.named_from_corpus.add(row)
+                    stats["entities_added"] += 1
             if b.records[row].type is not etype:
                 stats["type_conflicts"] += 1
                 continue
@@ -289,6 +302,34 @@ def corpus_synonyms(b: _Builder, corpora: Iterable[CorpusFile]) -> dict[str, int
                 b.name(row, surface, base)
             stats["names"] += 1
     return dict(stats)
+
+
+def _join_twin(b: _Builder, id_: str, etype: EntityType, name: str) -> int | None:
+    """The entity a new corpus MeSH id is another id of, or None.
+
+    Corpora annotate in different MeSH years: BC5CDR's olanzapine is the supplementary
+    concept C076029, BioRED's the descriptor D000077152 it became; a rare disease DO knows
+    without a MeSH xref (DOID:9883) is C537666 in NCBI-disease. One entity of the same type
+    whose name is the same, and that only a corpus or DO knows, takes the id in: MeSH before
+    DOID, a descriptor before a supplementary concept; the other id stays an xref.
+    """
+    key = norm(name)
+    rows = [
+        r
+        for r in b.find(name, etype, RANK_SYNONYM)
+        if norm(b.records[r].name) == key
+        and (b.records[r].id.startswith("DOID:") or r in b.named_from_corpus)
+    ]
+    if len(rows) != 1:
+        return None
+    row = rows[0]
+    old = b.records[row].id
+    if old.startswith("DOID:") or (old.startswith("MESH:C") and id_.startswith("MESH:D")):
+        b.reid(row, id_)
+    else:
+        b.row_of[id_] = row
+        b.xref(row, id_)
+    return row
 
 
 # -- PharmGKB (opt-in: CC BY-SA 4.0 with a no-resale clause) ---------------------------

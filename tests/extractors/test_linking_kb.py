@@ -11,6 +11,7 @@ import pytest
 
 from api.cli import main
 from extractors.linking.build import (
+    PRIOR_SECONDARY,
     CorpusFile,
     _Builder,
     add_disease_ontology,
@@ -22,6 +23,7 @@ from extractors.linking.build import (
 from extractors.linking.kb import (
     RANK_ALIAS,
     RANK_CORPUS,
+    RANK_NAME,
     RANK_PREFERRED,
     RANK_SYNONYM,
     KnowledgeBase,
@@ -219,6 +221,36 @@ def test_do_terms_without_a_mesh_xref_join_the_mesh_concept_of_that_name(tmp_pat
     assert "DOID:0060223" in b.xrefs[mesh]
     assert b.find("dysgraphia", EntityType.DISEASE, RANK_SYNONYM) == [mesh]
     assert "DOID:1" in b.row_of  # a DO disease MeSH does not name stays its own entity
+
+
+def test_corpus_ids_of_one_named_concept_join_into_one_entity(tmp_path):
+    # BC5CDR (MeSH 2015) and BioRED (MeSH 2021) name olanzapine by different ids, and
+    # NCBI-disease gives a MeSH id to a disease DO knows only by its DOID
+    lines = [
+        "1|t|olanzapine and Becker muscular dystrophy",
+        "1|a|x",
+        "1	0	10	olanzapine	Chemical	C076029",
+        "1	15	40	Becker muscular dystrophy	Disease	C537666",
+        "",
+        "2|t|olanzapine and zorblax",
+        "2|a|x",
+        "2	0	10	olanzapine	Chemical	D000077152",
+        "2	15	22	zorblax	Chemical	C000001",
+    ]
+    corpus = tmp_path / "corpus.PubTator.txt"
+    corpus.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    b = _Builder()
+    doid = b.entity("DOID:9883", EntityType.DISEASE, "Becker muscular dystrophy")
+    b.name(doid, "Becker muscular dystrophy", RANK_NAME, PRIOR_SECONDARY)
+    stats = corpus_synonyms(b, [CorpusFile(corpus)])
+    assert stats["twins_joined"] == 2 and stats["entities_added"] == 2
+    drug = b.row_of["MESH:C076029"]
+    assert b.row_of["MESH:D000077152"] == drug
+    assert b.records[drug].id == "MESH:D000077152"  # the descriptor the concept became
+    assert b.xrefs[drug] == ["MESH:C076029"]
+    assert b.records[doid].id == "MESH:C537666" and b.xrefs[doid] == ["DOID:9883"]
+    assert b.row_of["DOID:9883"] == b.row_of["MESH:C537666"] == doid
+    assert b.find("olanzapine", EntityType.DRUG, RANK_CORPUS) == [drug]
 
 
 def test_test_split_cannot_feed_the_kb(data_dir):
