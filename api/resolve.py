@@ -22,8 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from api import drug_classes
-from kg.errors import BadInputError
-from kg.model import Entity, EntityType
+from kg.errors import BadInputError, NotFoundError
+from kg.model import GENE_ID_PREFIXES, Entity, EntityType
 from kg.store import GraphStore
 
 MAX_ITEMS = 50  # per list in a patient input
@@ -208,12 +208,30 @@ class Resolver:
             self._memo[key] = self._exact(text, etype)
         return self._memo[key]
 
+    def alias(self, curie: str, etype: EntityType | None = None) -> Entity | None:
+        """The entity that ``curie`` is another id of (a DrugBank, DOID or HGNC id, or an id
+        merged into another entity), for a CURIE no entity has as its own id; an id that
+        several entities claim is refused, not guessed."""
+        key = curie.strip().casefold()
+        types = [etype] if etype else None
+        hits = [
+            e
+            for e in self.store.find_entities(curie, types=types, limit=5)
+            if key in (a.casefold() for a in e.aliases)
+        ]
+        if len(hits) > 1:
+            names = ", ".join(f"{e.id} ({e.name})" for e in hits)
+            raise NotFoundError(
+                f"{curie!r} is an id of several entities: {names}; ask by one of theirs"
+            )
+        return hits[0] if hits else None
+
     def _exact(self, text: str, etype: EntityType) -> Entity | None:
         t = text.strip()
         if not t:
             return None
         if _CURIE.match(t):
-            got = self.store.get_entities([t]).get(t)
+            got = self.store.get_entities([t]).get(t) or self.alias(t, etype)
             if got is not None and got.type is etype:
                 return got
         want = normalise_key(t)
@@ -272,7 +290,7 @@ class Resolver:
 
     def variant_gene(self, variant: Entity) -> Entity | None:
         """From the variant's gene xrefs, else from the symbol its name starts with."""
-        ids = [x for x in variant.xrefs if x.startswith(("NCBIGene:", "HGNC:"))]
+        ids = [x for x in variant.xrefs if x.startswith(GENE_ID_PREFIXES)]
         if ids:
             found = self.store.get_entities(ids)
             for i in ids:

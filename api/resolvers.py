@@ -338,7 +338,8 @@ def resolve_search(
 
 def resolve_entity(_root: Any, info: GraphQLResolveInfo, id: str) -> Node:
     _check_len("id", id, MAX_ID)
-    ent = info.context.loaders.entities.load(id)
+    ctx: RequestContext = info.context
+    ent = ctx.loaders.entities.load(id) or ctx.resolver.alias(id)
     if ent is None:
         raise NotFoundError(f"no entity with id {id!r}")
     return Node(ent, (ent.id,))
@@ -356,7 +357,7 @@ def _lookup(etype: EntityType, name_arg: str) -> Callable[..., Node]:
             raise BadInputError(f"give exactly one of `id` and `{name_arg}`")
         if id is not None:
             _check_len("id", id, MAX_ID)
-            ent = ctx.loaders.entities.load(id)
+            ent = ctx.loaders.entities.load(id) or ctx.resolver.alias(id, etype)
             if ent is None:
                 raise NotFoundError(f"no {label} with id {id!r}")
             if ent.type is not etype:

@@ -205,6 +205,9 @@ class Document:
         return h.hexdigest()
 
 
+GENE_ID_PREFIXES = ("NCBIGene:", "HGNC:")
+
+
 @dataclass(frozen=True, slots=True)
 class Entity:
     id: str  # CURIE
@@ -213,10 +216,18 @@ class Entity:
     synonyms: tuple[str, ...] = ()
     xrefs: tuple[str, ...] = ()
 
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """Other ids of this very entity: its xrefs, less a variant's gene ids (those name
+        the gene it is a variant of)."""
+        if self.type is EntityType.VARIANT:
+            return tuple(x for x in self.xrefs if not x.startswith(GENE_ID_PREFIXES))
+        return self.xrefs
+
     def id_in(self, prefixes: Collection[str]) -> str:
         """Its identifier in the first namespace of ``prefixes`` it has (the id, then the
-        xrefs), else the id: how an evaluation reads a node in a corpus's vocabulary."""
-        for curie in (self.id, *self.xrefs):
+        aliases), else the id: how an evaluation reads a node in a corpus's vocabulary."""
+        for curie in (self.id, *self.aliases):
             if curie.partition(":")[0] in prefixes:
                 return curie
         return self.id

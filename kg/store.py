@@ -180,7 +180,9 @@ def mention_order(m: UnlinkedMention) -> tuple[str, int, int, str, str]:
 
 
 def search_names(e: Entity) -> list[str]:
-    """What ``find_entities`` matches against, in every adapter: name, id and synonyms."""
+    """What ``find_entities`` matches against, in every adapter: name, synonyms, id and the
+    entity's other ids (``Entity.aliases``: "DRUGBANK:DB00619" finds imatinib)."""
     names = {normalise_name(e.name), e.id.casefold()}
     names.update(normalise_name(s) for s in e.synonyms)
+    names.update(x.casefold() for x in e.aliases)
     return sorted(names)

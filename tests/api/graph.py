@@ -37,14 +37,16 @@ RENAL = Entity("MESH:D051437", DIS, "Renal Insufficiency", ("renal impairment", 
 T2D = Entity("MESH:D003924", DIS, "Diabetes Mellitus, Type 2", ("type 2 diabetes",))
 ASTHMA = Entity("MESH:D001249", DIS, "Asthma", ())
 
-ERLOTINIB = Entity("MESH:D000069347", DRUG, "erlotinib", ("Tarceva",))
+ERLOTINIB = Entity("MESH:D000069347", DRUG, "erlotinib", ("Tarceva",), ("DRUGBANK:DB00530",))
 GEFITINIB = Entity("MESH:D000077156", DRUG, "gefitinib", ("Iressa",))
 OSIMERTINIB = Entity("MESH:C000596361", DRUG, "osimertinib", ("Tagrisso",))
 CISPLATIN = Entity("MESH:D002945", DRUG, "cisplatin", ())
 VEMURAFENIB = Entity("MESH:D000077484", DRUG, "vemurafenib", ("Zelboraf",))
 DABRAFENIB = Entity("MESH:C561627", DRUG, "dabrafenib", ("Tafinlar",))
 TRASTUZUMAB = Entity("MESH:D000068878", DRUG, "trastuzumab", ("Herceptin",))
-CLOPIDOGREL = Entity("MESH:D000077144", DRUG, "clopidogrel", ("Plavix",))
+CLOPIDOGREL = Entity(
+    "MESH:D000077144", DRUG, "clopidogrel", ("Plavix",), ("MESH:C055162", "DRUGBANK:DB00758")
+)
 PRASUGREL = Entity("MESH:D000068799", DRUG, "prasugrel", ("Effient",))
 ABACAVIR = Entity("MESH:C106538", DRUG, "abacavir", ("Ziagen",))
 DOLUTEGRAVIR = Entity("MESH:C562325", DRUG, "dolutegravir", ("Tivicay",))
@@ -66,7 +68,9 @@ PTGS2 = Entity("NCBIGene:5743", GENE, "PTGS2", ("COX-2", "COX2"))
 
 L858R = Entity("VAR:EGFR:p.L858R", VAR, "EGFR p.L858R", ("EGFR L858R",), ("NCBIGene:1956",))
 T790M = Entity("VAR:EGFR:p.T790M", VAR, "EGFR p.T790M", ("EGFR T790M",), ("NCBIGene:1956",))
-V600E = Entity("VAR:BRAF:p.V600E", VAR, "BRAF p.V600E", ("BRAF V600E",), ("NCBIGene:673",))
+V600E = Entity(
+    "VAR:BRAF:p.V600E", VAR, "BRAF p.V600E", ("BRAF V600E",), ("tmVar:p|SUB|V|600|E", "NCBIGene:673")
+)
 CYP2C19_2 = Entity("PharmGKB:PA165980635", VAR, "CYP2C19*2", ("rs4244285",), ("NCBIGene:1557",))
 HLA_B_5701 = Entity("PharmGKB:PA165954769", VAR, "HLA-B*57:01", ("HLA-B*5701",), ("NCBIGene:3106",))
 

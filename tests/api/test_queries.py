@@ -48,6 +48,33 @@ def test_typed_lookup_by_name_brand_symbol_and_wrong_type(gql):
     assert d["f"] == {"id": g.V600E.id, "gene": {"name": "BRAF"}}
 
 
+def test_lookup_by_another_id_of_the_entity(gql):
+    body = gql(
+        '{ a: drug(id: "DRUGBANK:DB00530") { id } b: entity(id: "MESH:C055162") { id name } '
+        'c: variant(id: "tmVar:p|SUB|V|600|E") { id } d: disease(id: "DRUGBANK:DB00530") { id } }'
+    )
+    d = body["data"]
+    assert d["a"]["id"] == g.ERLOTINIB.id  # a DrugBank id finds the MeSH node it joined
+    assert d["b"] == {"id": g.CLOPIDOGREL.id, "name": "clopidogrel"}  # an id merged into it
+    assert d["c"]["id"] == g.V600E.id
+    assert d["d"] is None and codes(body) == ["NOT_FOUND"]
+
+
+def test_an_id_several_entities_claim_is_refused(egql, embedded_graph):
+    from dataclasses import replace
+
+    from kg.model import WriteBatch
+
+    shared = "DOID:1324"  # Disease Ontology maps some terms onto more than one MeSH concept
+    embedded_graph.apply(
+        WriteBatch(entities=(replace(g.NSCLC, xrefs=(shared,)), replace(g.BREAST, xrefs=(shared,))))
+    )
+    body = egql(f'{{ disease(id: "{shared}") {{ id }} }}')
+    assert body["data"]["disease"] is None and codes(body) == ["NOT_FOUND"]
+    message = body["errors"][0]["message"]
+    assert g.NSCLC.id in message and g.BREAST.id in message
+
+
 def test_lookup_needs_exactly_one_key(gql):
     body = gql("{ drug { id } }")
     assert codes(body) == ["BAD_USER_INPUT"]

@@ -64,7 +64,7 @@ def test_entity_row_round_trips_with_search_names():
         "MESH:D000068877", EntityType.DRUG, "Imatinib  Mesylate", ("Gleevec",), ("CHEBI:45783",)
     )
     row = entity_row(e)
-    assert row["names"] == ["gleevec", "imatinib mesylate", "mesh:d000068877"]
+    assert row["names"] == ["chebi:45783", "gleevec", "imatinib mesylate", "mesh:d000068877"]
     assert entity_from(row) == e
     assert search_names(Entity("X:1", EntityType.GENE, "")) == ["", "x:1"]
 

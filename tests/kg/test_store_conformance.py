@@ -108,6 +108,19 @@ def test_find_entities_by_name_synonym_and_id(store, query, expected):
     assert store.find_entities(query)[0].id == expected
 
 
+def test_find_entities_by_another_id_of_the_entity(store):
+    merged = replace(IMATINIB, xrefs=("DRUGBANK:DB00619", "MESH:C097613"))
+    t315i = Entity(
+        "VAR:ABL1:p.T315I", EntityType.VARIANT, "ABL1 p.T315I", (), ("tmVar:p|SUB|T|315|I", ABL1.id)
+    )
+    store.apply(WriteBatch(entities=(merged, ABL1, t315i)))
+    assert [e.id for e in store.find_entities("drugbank:db00619")] == [IMATINIB.id]
+    assert [e.id for e in store.find_entities("MESH:C097613")] == [IMATINIB.id]
+    assert [e.id for e in store.find_entities("tmVar:p|SUB|T|315|I")] == [t315i.id]
+    # a variant's gene id names its gene, not the variant
+    assert [e.id for e in store.find_entities(ABL1.id, limit=5)] == [ABL1.id]
+
+
 def test_find_entities_filters_types_and_limits(store):
     store.apply(WriteBatch(entities=ALL))
     assert [e.id for e in store.find_entities("imat", types=[EntityType.GENE], limit=5)] == []
