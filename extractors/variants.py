@@ -49,9 +49,10 @@ _PROTEIN = re.compile(
     + r"(?P<alt>fs(?:\*?\d+|X\d*|Ter\d*)?|del|dup|ins" + _AA + r"+|delins" + _AA + r"+|"
     + _AA + r"(?:fs(?:\*?\d+|X\d*|Ter\d*)?)?|X|\*|=)(?(paren)\))" + _E
 )
+_DNA_POS = r"[-*]?\d+(?:[+-]\d+)?(?:_[-*]?\d+(?:[+-]\d+)?)?"  # "35", "-12", "2554+1", "1811_1812"
 _DNA = re.compile(
     _B
-    + r"(?P<kind>[cgmnr])\.(?P<pos>[-*]?\d+(?:[+-]\d+)?(?:_[-*]?\d+(?:[+-]\d+)?)?)"
+    + r"(?P<kind>[cgmnr])\.(?P<pos>" + _DNA_POS + r")"
     + r"(?P<change>(?P<ref>[ACGTU]+)\s?(?:>|->|-->|/)\s?(?P<alt>[ACGTU]+)"
     + r"|delins[ACGTU]+|del[ACGTU]*|dup[ACGTU]*|ins[ACGTU]+|inv)" + _E
 )
@@ -272,7 +273,7 @@ def normalize_change(text: str) -> str | None:
 
 _TMVAR_PROTEIN = re.compile(r"p\.(?P<ref>[A-Z*])(?P<pos>\d+)(?P<alt>[A-Z*]|fs|del)")
 _TMVAR_DNA = re.compile(
-    r"(?P<kind>[cg])\.(?P<pos>[-*]?\d+(?:[+-]\d+)?(?:_[-*]?\d+(?:[+-]\d+)?)?)"
+    r"(?P<kind>[cg])\.(?P<pos>" + _DNA_POS + r")"
     r"(?:(?P<ref>[ACGT])>(?P<alt>[ACGT])|(?P<op>del|dup|ins)(?P<bases>[ACGT]*))"
 )
 

@@ -525,7 +525,7 @@ def _conjuncts(text: str) -> list[tuple[int, int]]:
     if not parts:
         return []
     parts.append((pos, len(text)))
-    return [(a, b) for a, b in parts if b > a] if all(b > a for a, b in parts) else []
+    return parts if all(b > a for a, b in parts) else []
 
 
 def _trailing_gap(text: str, pos: int) -> int | None:
