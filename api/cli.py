@@ -21,6 +21,7 @@ REGISTRARS = (
     "extractors.ner.commands",
     "extractors.linking.commands",
     "extractors.relations.commands",
+    "extractors.mlm.commands",
 )
 
 GROUPS = {

@@ -1,71 +1,92 @@
 #!/usr/bin/env bash
-# Train the shipped NER and relation models on one GPU in a single run (~8 minutes, H200).
+# Adapt the encoder to biomedical text, then train NER and relation models on it, with
+# same-run baselines on the packaged encoder to decide whether the adaptation helps.
+# One GPU, one run (~8 minutes on an H200).
 #
 # Inputs (prepared on any machine): BASE = the packaged MiniLM encoder directory,
-#   NER_DATA = `medkg train ner --prepare DIR`, RE_DATA = `medkg train re --prepare DIR`.
-# Steps, all on one GPU at once where they can be:
-#   NER    the recipe chosen on dev by the previous build (schedule set by the time budget),
-#          fitted on train+dev.
-#   RE     two candidates on train, selected on dev (A: marker pooling, C: plus ATLOP
-#          context pooling); the better one by tuned int8 dev F1 is then refitted on
-#          train+dev for as many epochs as its own selection chose, keeping its dev-tuned
-#          "none" biases. Without that final fit the selected run ships.
-# Output: PACK (default $OUT) gets ner.tar.*, re.tar.* (shipped), held.tar.* (the selected
-# held-out run) and logs.tgz, each part under 16 MiB.
+#   MLM_DATA = `medkg train mlm --prepare DIR`, NER_DATA = `medkg train ner --prepare DIR`,
+#   RE_DATA = `medkg train re --prepare DIR`.
+# Steps:
+#   1. MLM   masked-LM adaptation of BASE on train/dev-split and PubMed text (no test text).
+#   2. at once, sharing the GPU (so the pairs compare under the same contention):
+#      ner_base / ner_adapt   NER on train, from BASE / from the adapted encoder (dev-scored)
+#      ner_fit                NER on train+dev from the adapted encoder (the candidate to ship)
+#      re_base / re_adapt     relations on train (context pooling), dev-selected epoch,
+#                             int8 dev F1 with tuned "none" biases
+#      re_fit                 relations on train+dev from the adapted encoder, 34 epochs
+#                             (the epoch the previous selection chose); afterwards it takes
+#                             re_adapt's dev-tuned biases, having no held-out data of its own
+#   Which models ship is decided afterwards from the dev scores (model cards).
+#   Without an adapted encoder (step 1 failed) every run starts from BASE.
+# Output: PACK (default $OUT) gets ner.tar.* and re.tar.* (the train+dev candidates) and
+# logs.tgz (every run's metrics and log), each part under 16 MiB.
 set -uo pipefail
-BASE=${BASE:-.carry/base}; NER_DATA=${NER_DATA:-.carry/ner_data}; RE_DATA=${RE_DATA:-.carry/re_data}
+BASE=${BASE:-.carry/base}; MLM_DATA=${MLM_DATA:-.carry/mlm_data}
+NER_DATA=${NER_DATA:-.carry/ner_data}; RE_DATA=${RE_DATA:-.carry/re_data}
 WORK=${WORK:-/tmp/medkg-train}; PY=${PY:-python3}; PACK=${PACK:-${OUT:-$WORK/pack}}
-NER_SECONDS=${NER_SECONDS:-360}; RE_SELECT_MINUTES=${RE_SELECT_MINUTES:-2.5}
-RE_FIT_MINUTES=${RE_FIT_MINUTES:-2.7}
-# a CPU smoke test of this script: DEVICE=cpu NER_EXTRA='--tiny --max-steps 5' RE_EXTRA='--tiny 8 ...'
-DEVICE=${DEVICE:-cuda}; NER_EXTRA=${NER_EXTRA:-}; RE_EXTRA=${RE_EXTRA:-}
+MLM_SECONDS=${MLM_SECONDS:-90}; NER_SECONDS=${NER_SECONDS:-240}; RE_MINUTES=${RE_MINUTES:-4}
+RE_FIT_EPOCHS=${RE_FIT_EPOCHS:-34}; STAGES=${STAGES:-ner,re,re_base}  # e.g. STAGES=re: the adapted relation runs only
+# a CPU smoke test: DEVICE=cpu MLM_EXTRA='--max-steps 2 --batch-size 4' MLM_SECONDS=0
+#   NER_EXTRA='--max-steps 3 --dev-limit 20' RE_EXTRA='--tiny 32 --max-steps 3 --train-limit 16 --dev-limit 16'
+DEVICE=${DEVICE:-cuda}; MLM_EXTRA=${MLM_EXTRA:-}; NER_EXTRA=${NER_EXTRA:-}; RE_EXTRA=${RE_EXTRA:-}
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 mkdir -p "$WORK" "$PACK"
 nvidia-smi -L || true
 t0=$(date +%s); stamp() { echo "[gpu_train +$(( $(date +%s) - t0 ))s] $*"; }
 
-$PY -m extractors.ner.train --data "$NER_DATA" --base "$BASE" --out "$WORK/ner" --device "$DEVICE" \
-    --train-splits train,dev --evals 0 --epochs 40 --time-budget "$NER_SECONDS" --threads 6 \
-    $NER_EXTRA > "$WORK/ner.log" 2>&1 &
-NER_PID=$!
+# shellcheck disable=SC2086  # *_EXTRA: word lists
+$PY -m extractors.mlm.train --data "$MLM_DATA" --base "$BASE" --out "$WORK/adapted" \
+    --device "$DEVICE" --time-budget "$MLM_SECONDS" --threads 8 $MLM_EXTRA > "$WORK/mlm.log" 2>&1
+stamp "mlm rc=$?"
+ADAPTED=$WORK/adapted
+[ -s "$ADAPTED/model.safetensors" ] || { ADAPTED=$BASE; stamp "no adapted encoder: all runs from BASE"; }
 
-re_train() {  # NAME [extra args]
-    local name=$1; shift
-    $PY -m extractors.relations.train --data "$RE_DATA" --base "$BASE" --out "$WORK/$name" \
-        --device "$DEVICE" --threads 3 "$@" $RE_EXTRA > "$WORK/$name.log" 2>&1
-    stamp "re $name rc=$?"
+ner() {  # NAME BASE [extra args]
+    local name=$1 base=$2; shift 2
+    # shellcheck disable=SC2086
+    $PY -m extractors.ner.train --data "$NER_DATA" --base "$base" --out "$WORK/$name" \
+        --device "$DEVICE" --epochs 40 --time-budget "$NER_SECONDS" --threads 2 --no-int8-check \
+        "$@" $NER_EXTRA > "$WORK/$name.log" 2>&1
+    stamp "$name rc=$?"
 }
-re_train re_a --epochs 40 --eval-every 2 --max-minutes "$RE_SELECT_MINUTES" &
-A_PID=$!
-re_train re_c --epochs 40 --eval-every 2 --max-minutes "$RE_SELECT_MINUTES" --context-pool &
-C_PID=$!
-wait $A_PID $C_PID
-
-SHIP=""
-if CHOICE=$($PY -m extractors.relations.select "$WORK/re_a" "$WORK/re_c"); then
-    eval "$CHOICE"
-    stamp "selected $RE_WINNER ($RE_EPOCHS epochs, flags '$RE_FLAGS')"
-    SHIP=$RE_WINNER
-    # shellcheck disable=SC2086  # RE_FLAGS: empty or one flag; *_EXTRA: word lists
-    re_train re_fit --train-splits train,dev --epochs "$RE_EPOCHS" $RE_FLAGS \
-        --none-bias-from "$RE_WINNER/labels.json" --max-minutes "$RE_FIT_MINUTES"
-    [ -s "$WORK/re_fit/model.onnx" ] && [ -s "$WORK/re_fit/metrics.json" ] && SHIP=$WORK/re_fit
-else
-    stamp "no relation run finished"
+re_run() {  # NAME BASE [extra args]
+    local name=$1 base=$2; shift 2
+    # shellcheck disable=SC2086
+    $PY -m extractors.relations.train --data "$RE_DATA" --base "$base" --out "$WORK/$name" \
+        --device "$DEVICE" --threads 2 --context-pool --max-minutes "$RE_MINUTES" \
+        "$@" $RE_EXTRA > "$WORK/$name.log" 2>&1
+    stamp "$name rc=$?"
+}
+if [[ ,$STAGES, == *,ner,* ]]; then
+    ner ner_base "$BASE" --evals 3 &
+    ner ner_adapt "$ADAPTED" --evals 3 &
+    ner ner_fit "$ADAPTED" --train-splits train,dev --evals 0 &
 fi
-wait $NER_PID; stamp "ner rc=$?"
+if [[ ,$STAGES, == *,re,* ]]; then
+    [[ ,$STAGES, == *,re_base,* ]] && re_run re_base "$BASE" --epochs 40 --eval-every 2 &
+    re_run re_adapt "$ADAPTED" --epochs 40 --eval-every 2 &
+    re_run re_fit "$ADAPTED" --train-splits train,dev --epochs "$RE_FIT_EPOCHS" &
+fi
+wait
+
+# the fit keeps the biases its train-only twin tuned on dev (as the previous refit did)
+$PY - "$WORK/re_adapt/labels.json" "$WORK/re_fit/labels.json" <<'EOF' && stamp "re_fit biases from re_adapt"
+import json, sys
+src, dst = sys.argv[1:]
+meta = json.load(open(dst))
+meta["none_bias"] = json.load(open(src))["none_bias"]
+json.dump(meta, open(dst, "w"), indent=1)
+EOF
 
 pack() {  # NAME DIR: the files to ship, split under the 16 MiB transfer limit
-    [ -d "$2" ] || return 0
+    [ -s "$2/model.onnx" ] || return 0
     tar -C "$2" -cf "$WORK/$1.tar" $(cd "$2" && ls model.onnx* labels.json metrics.json config.json 2>/dev/null)
     split -b 15M -d "$WORK/$1.tar" "$PACK/$1.tar."
 }
-pack ner "$WORK/ner"
-[ -n "$SHIP" ] && pack re "$SHIP"
-[ -n "$SHIP" ] && [ "$SHIP" != "${RE_WINNER:-}" ] && pack held "$RE_WINNER"
-tar -C "$WORK" -czf "$PACK/logs.tgz" --exclude='*.onnx*' --exclude='*.tar' --exclude='vocab.txt' \
-    --exclude='tokenizer*' --exclude='special_tokens_map.json' \
-    $(cd "$WORK" && ls -d *.log re_*/ 2>/dev/null) ner/metrics.json ner/labels.json 2>/dev/null
-tail -n 3 "$WORK"/*.log
+pack ner "$WORK/ner_fit"
+pack re "$WORK/re_fit"
+tar -C "$WORK" -czf "$PACK/logs.tgz" \
+    $(cd "$WORK" && ls -d *.log */metrics.json */labels.json adapted/adapt.json adapted/config.json 2>/dev/null)
+tail -n 2 "$WORK"/*.log
 ls -la "$PACK"
 stamp done

@@ -1,0 +1,1 @@
+"""Domain-adaptive masked-language-model pretraining of the packaged encoder."""
