@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import logging
 import re
@@ -33,6 +34,7 @@ TEXT_FILE = "text.jsonl.gz"
 MANIFEST = "manifest.json"
 DEV_EVERY = 50  # every 50th document is the held-out slice for the MLM loss
 _CONLL_GROUP = 10  # BC2GM sentences per pseudo-document, so sequences pack across them
+_MIN_KEY = 20  # shorter sentences ("Results.", "Methods:") recur everywhere: never matched
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _PMID = re.compile(r"(?:PMID:)?(\d+)")
 _CHEMPROT_MARKS = re.compile(r"<< | >>|\[\[ | \]\]|<<|>>|\[\[|\]\]")
@@ -72,7 +74,8 @@ class HeldOut:
         kept = []
         for a, b in split_text(item.text):
             sentence = item.text[a:b]
-            if len(sentence_key(sentence)) >= 20 and sentence_key(sentence) in self.sentences:
+            key = sentence_key(sentence)
+            if len(key) >= _MIN_KEY and key in self.sentences:
                 stats["dropped_test_sentences"] += 1
                 continue
             kept.append(sentence)
@@ -102,7 +105,7 @@ def held_out(root: Path) -> HeldOut:
 def _keys(text: str) -> Iterator[str]:
     for a, b in split_text(text):
         key = sentence_key(text[a:b])
-        if len(key) >= 20:  # short strings ("Results") recur everywhere
+        if len(key) >= _MIN_KEY:
             yield key
 
 
@@ -122,8 +125,9 @@ def _muid_map(path: Path) -> dict[str, str]:
     return out
 
 
-def sources(root: Path) -> Iterator[Text]:
-    """Every trainable text, source by source, before the test filter."""
+def sources(root: Path, stats: Counter) -> Iterator[Text]:
+    """Every trainable text, source by source, before the test filter; records the
+    loaders refuse are logged and counted in ``stats``."""
     for spec in CORPORA.values():
         for split in ("train", "dev"):
             docs = read_corpus(root / spec.splits[split], spec.format)
@@ -146,7 +150,7 @@ def sources(root: Path) -> Iterator[Text]:
     for path in sorted((jnlpba / "standoff" / "train").glob("*.txt")):
         pmid = muid_to_pmid.get(path.stem, path.stem)
         yield Text("jnlpba:train", f"PMID:{pmid}", path.read_text(encoding="utf-8"))
-    yield from _literature(root / "pubmed")
+    yield from _literature(root / "pubmed", stats)
 
 
 def _grouped(source: str, sentences: list[str]) -> Iterator[Text]:
@@ -154,7 +158,7 @@ def _grouped(source: str, sentences: list[str]) -> Iterator[Text]:
         yield Text(source, f"{source}:{k}", " ".join(sentences[k : k + _CONLL_GROUP]))
 
 
-def _literature(directory: Path) -> Iterator[Text]:
+def _literature(directory: Path, stats: Counter) -> Iterator[Text]:
     from kg.model import Document
     from loaders import iter_documents
 
@@ -163,12 +167,13 @@ def _literature(directory: Path) -> Iterator[Text]:
             if item.text.strip():
                 yield Text("pubmed", item.id, item.text)
         else:
+            stats["unreadable_records"] += 1
             log.warning("skipping %s", item)
 
 
 def prepare(out_dir: str | Path, data_root: str | Path) -> dict:
     """Write ``text.jsonl.gz`` (``{"source", "id", "split", "text"}`` per document) and
-    ``manifest.json`` (counts per source, what the test filter dropped, checksum)."""
+    ``manifest.json`` (counts per source, what the test filter dropped, the text's sha256)."""
     root = Path(data_root)
     if not root.is_dir():
         raise BadInputError(f"{root}: no such data directory")
@@ -179,8 +184,9 @@ def prepare(out_dir: str | Path, data_root: str | Path) -> dict:
     per_source: dict[str, Counter] = {}
     seen_pmids: set[str] = set()
     path = out / TEXT_FILE
-    with gzip.open(path, "wt", encoding="utf-8") as fh:
-        for n, item in enumerate(_unique(sources(root), seen_pmids, stats)):
+    digest = hashlib.sha256()  # of the text, not the gzip bytes: reruns give the same value
+    with gzip.GzipFile(path, "wb", mtime=0) as raw, io.TextIOWrapper(raw, encoding="utf-8") as fh:
+        for n, item in enumerate(_unique(sources(root, stats), seen_pmids, stats)):
             kept = forbidden.keep(item, stats)
             if kept is None:
                 continue
@@ -189,10 +195,12 @@ def prepare(out_dir: str | Path, data_root: str | Path) -> dict:
             counts["documents"] += 1
             counts["characters"] += len(kept.text)
             record = {"source": kept.source, "id": kept.id, "split": split, "text": kept.text}
-            fh.write(json.dumps(record) + "\n")
+            line = json.dumps(record) + "\n"
+            digest.update(line.encode("utf-8"))
+            fh.write(line)
     manifest = {
         "file": TEXT_FILE,
-        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "text_sha256": digest.hexdigest(),
         "sources": {k: dict(v) for k, v in sorted(per_source.items())},
         "held_out": {
             "test_pmids": len(forbidden.pmids),

@@ -248,7 +248,7 @@ def main(argv=None) -> int:
     manifest = json.loads((args.data / MANIFEST).read_text())
     report = {
         "base": str(args.base),
-        "data_sha256": manifest.get("sha256"),
+        "data_text_sha256": manifest.get("text_sha256"),
         "train_sequences": len(train),
         "dev_sequences": len(dev),
         "steps": step,

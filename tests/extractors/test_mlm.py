@@ -113,6 +113,11 @@ def test_prepare_keeps_train_and_dev_text_and_no_test_text(tmp_path):
     assert held["dropped_test_documents"] == 1 and held["dropped_test_sentences"] == 1
     assert held["duplicate_documents"] == 1
     assert json.loads((tmp_path / "out" / MANIFEST).read_text()) == manifest
+    again = prepare(tmp_path / "again", root)  # reproducible to the byte: the card cites it
+    assert again["text_sha256"] == manifest["text_sha256"]
+    assert (tmp_path / "again" / TEXT_FILE).read_bytes() == (
+        tmp_path / "out" / TEXT_FILE
+    ).read_bytes()
     assert {r["split"] for r in rows} <= {"train", "dev"}
     assert read_texts(tmp_path / "out", "train")
 
