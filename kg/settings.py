@@ -44,6 +44,9 @@ class Settings:
     models_dir: Path = REPO_ROOT / "models"
     # A local directory or a hub id; the same loading code handles both.
     ner_model: str = ""
+    # entity type -> NER heads, e.g. "Chemical=biored,Gene=biored" for BioRED-style text;
+    # empty: the routing the model's labels.json names
+    ner_routing: str = ""
     re_model: str = ""
     kb_path: str = ""
     # Schwartz-Hearst abbreviation detection: "builtin" (pure Python) or "scispacy"
@@ -87,6 +90,7 @@ class Settings:
             store_retry_seconds=_float(env, "MEDKG_STORE_RETRY_SECONDS", d.store_retry_seconds),
             models_dir=Path(env.get("MEDKG_MODELS_DIR", str(d.models_dir))),
             ner_model=env.get("MEDKG_NER_MODEL", d.ner_model),
+            ner_routing=env.get("MEDKG_NER_ROUTING", d.ner_routing),
             re_model=env.get("MEDKG_RE_MODEL", d.re_model),
             kb_path=env.get("MEDKG_KB", d.kb_path),
             abbreviations=env.get("MEDKG_ABBREVIATIONS", d.abbreviations) or d.abbreviations,

@@ -233,6 +233,8 @@ class NerRecognizer:
     def from_settings(cls, settings: Settings, model: str | Path | None = None, **options) -> NerRecognizer:
         if options.get("abbreviations", True) is True:
             options["abbreviations"] = AbbreviationFinder.from_settings(settings)
+        if options.get("routing") is None and settings.ner_routing:
+            options["routing"] = parse_routing(settings.ner_routing)
         return cls(model_spec(settings, model), batch_size=settings.extraction_batch_size * 2, **options)
 
     # -- lazy model ---------------------------------------------------------------

@@ -117,6 +117,12 @@ def test_routing_override(recognizer: NerRecognizer) -> None:
         parse_routing("Disease")
     r = NerRecognizer(TINY, routing={"Disease": ("ncbi",)}, threads=1)
     assert r.schema.routing["Disease"] == ("ncbi",)
+    # the deployment's setting applies unless the caller routes explicitly
+    configured = Settings(ner_model=str(TINY), ner_routing="Disease=ncbi")
+    assert NerRecognizer.from_settings(configured, threads=1).schema.routing["Disease"] == ("ncbi",)
+    explicit = NerRecognizer.from_settings(configured, routing={"Disease": ("bc5cdr",)}, threads=1)
+    assert explicit.schema.routing["Disease"] == ("bc5cdr",)
+    assert Settings.from_env({"MEDKG_NER_ROUTING": "Gene=biored"}).ner_routing == "Gene=biored"
     with pytest.raises(BadInputError):
         NerRecognizer(TINY, routing={"Disease": ("nope",)}).load()
 
