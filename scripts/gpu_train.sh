@@ -31,6 +31,9 @@ RE_FIT_EPOCHS=${RE_FIT_EPOCHS:-34}; STAGES=${STAGES:-ner,re,re_base}  # e.g. STA
 DEVICE=${DEVICE:-cuda}; MLM_EXTRA=${MLM_EXTRA:-}; NER_EXTRA=${NER_EXTRA:-}; RE_EXTRA=${RE_EXTRA:-}
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 mkdir -p "$WORK" "$PACK"
+# a warm machine keeps the last run's WORK: its outputs must not be packed as this run's
+rm -rf "${WORK:?}"/{adapted,ner_base,ner_adapt,ner_fit,re_base,re_adapt,re_fit} "$WORK"/*.log "$WORK"/*.tar
+rm -f "$PACK"/ner.tar.* "$PACK"/re.tar.* "$PACK"/logs.tgz
 nvidia-smi -L || true
 t0=$(date +%s); stamp() { echo "[gpu_train +$(( $(date +%s) - t0 ))s] $*"; }
 
@@ -70,13 +73,15 @@ fi
 wait
 
 # the fit keeps the biases its train-only twin tuned on dev (as the previous refit did)
-$PY - "$WORK/re_adapt/labels.json" "$WORK/re_fit/labels.json" <<'EOF' && stamp "re_fit biases from re_adapt"
+if [ -s "$WORK/re_adapt/labels.json" ] && [ -s "$WORK/re_fit/labels.json" ]; then
+    $PY - "$WORK/re_adapt/labels.json" "$WORK/re_fit/labels.json" <<'EOF' && stamp "re_fit biases from re_adapt"
 import json, sys
 src, dst = sys.argv[1:]
 meta = json.load(open(dst))
 meta["none_bias"] = json.load(open(src))["none_bias"]
 json.dump(meta, open(dst, "w"), indent=1)
 EOF
+fi
 
 pack() {  # NAME DIR: the files to ship, split under the 16 MiB transfer limit
     [ -s "$2/model.onnx" ] || return 0

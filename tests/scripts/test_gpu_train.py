@@ -41,6 +41,12 @@ def test_gpu_script_adapts_trains_hands_over_biases_and_packs(tmp_path, capsys):
     prepare_re(corpora_tree(tmp_path / "r"), re_data, base / "tokenizer.json")
     prepare_mlm(mlm_data, mlm_root(tmp_path / "m"))
     pack, work = tmp_path / "pack", tmp_path / "work"
+    # a previous run's output on a warm machine (a tiny model writes no external data)
+    stale = work / "ner_fit" / "model.onnx.data"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"stale")
+    pack.mkdir()
+    (pack / "re.tar.09").write_bytes(b"stale")
     env = {
         **os.environ,
         "BASE": str(base),
@@ -73,8 +79,10 @@ def test_gpu_script_adapts_trains_hands_over_biases_and_packs(tmp_path, capsys):
     assert re_args["base"] == str(work / "adapted") and re_args["context_pool"] == "True"
     tuned = json.loads((work / "re_adapt" / "labels.json").read_text())["none_bias"]
     assert tuned and json.loads((work / "re_fit" / "labels.json").read_text())["none_bias"] == tuned
+    assert not stale.exists()  # it would have been packed beside this run's model.onnx
     parts = sorted(p.name for p in pack.iterdir())
     assert "logs.tgz" in parts and "ner.tar.00" in parts and "re.tar.00" in parts
+    assert "re.tar.09" not in parts
     with tarfile.open(pack / "logs.tgz") as tar:
         names = tar.getnames()
     assert "adapted/adapt.json" in names and "re_fit/labels.json" in names
