@@ -102,17 +102,40 @@ _INDICATION_CUE = re.compile(
     r"palliat\w*|alleviat\w*|improv\w*|(as|is) (an? )?(aid|agent))\b",
     re.IGNORECASE,
 )
-# ...and is not a risk factor, a cause, a symptom in a list, or an organism's name
+# the rest of the clause, where "e.g." and "i.e." end no clause
+_CLAUSE_REST = r"(?:[^.;]|\b(?:e\.g|i\.e|vs|etc)\.)*$"
+# ...and is not a risk factor, a cause, a symptom in a list, the drug's own risk, or an
+# organism's name
 _NOT_INDICATION = re.compile(
     r"(\brisk factors? (such as|including|include|like)\b|\bsecondary causes?\b|"
-    r"\bsymptoms? (include|including|such as)\b|\bhistory of\b)[^.;]*$",
+    r"\bsymptoms? (include|including|such as)\b|\bhistory of\b|"
+    r"\b(because of|due to) the (potential|risk)\b|\b(potential|increased risk|at risk) (for|of)\b)"
+    + _CLAUSE_REST,
     re.IGNORECASE,
 )
+# a limitation of use: the condition is one the drug is NOT for ("should not be used for
+# the treatment of type 1 diabetes mellitus or diabetic ketoacidosis"); kept as negated
+# evidence, since the label states it
+_LIMITATION = re.compile(
+    r"(\b(should|must|can|may) not be used\b|\bnot (been )?(studied|established|shown|indicated|"
+    r"recommended|effective|approved)\b|\bhas not, however, been\b|\blimitations? of use\b|"
+    r"\bnot for (the )?(use|treatment)\b)" + _CLAUSE_REST,
+    re.IGNORECASE,
+)
+# conditions a label's Indications name without the drug treating them: an outcome
+# ("reduce the risk of death") or no condition at all ("disease", "syndrome")
+_NEVER_INDICATED = frozenset({"MESH:D003643", "MESH:D004194", "MESH:D013577"})
 _GENUS = re.compile(
     r"\b[A-Z][a-z]+(coccus|cocci|ella|bacter|monas|philus|plasma|bacillus|bacterium|dia|ria)\.?\s+$"
 )
+# between two items of one list of conditions ("empyema, anaerobic pneumonitis and lung
+# abscess; serious skin ... infections")
+_LIST_GLUE = re.compile(
+    r"(?:[\s,;:()/]|\b(?:and|or|such as|including|especially|as well as|serious|severe|"
+    r"acute|chronic|mild|moderate|uncomplicated|complicated)\b)*",
+    re.IGNORECASE,
+)
 _HEADING_WORDS = 6  # a condition among a sentence's first words is a heading ("1.2 Hyperlipidemia")
-_CUE_REACH = 150  # characters before the condition in which the indication cue must occur
 
 _ACTIONS = (
     (re.compile(r"\bantagonis\w*|\bblock\w*", re.I), TargetAction.ANTAGONIST),
@@ -192,6 +215,7 @@ class _Finding:
     mention: LinkedMention
     qualifiers: tuple[tuple[str, str], ...] = ()
     note: str = ""
+    negated: bool = False  # the section says so ("should not be used for ..."), not a cue
 
 
 class LabelRelationExtractor:
@@ -351,7 +375,7 @@ class LabelRelationExtractor:
                         extractor_version=self.version,
                         section=section.label if section else None,
                         source_kind=SourceKind.LABEL,
-                        negated=cues.negated,
+                        negated=cues.negated or f.negated,
                         speculative=cues.speculative,
                         note=f.note,
                     )
@@ -364,13 +388,15 @@ class LabelRelationExtractor:
         rules = SECTION_RULES.get(code or "", {})
         genotype = bool(_GENOTYPE.search(sent.text))
         out: list[_Finding] = []
-        seen: set[tuple[str, str]] = set()
+        seen: set[tuple[str, str, bool]] = set()
+        listed_after: int | None = None  # end of the last indication: a list may go on
         for lm in mentions:
             etype = lm.entity.type
             before = doc.text[max(sent.start, lm.mention.start - 60) : lm.mention.start]
             predicate = rules.get(etype)
             qualifiers: tuple[tuple[str, str], ...] = ()
             note = ""
+            negated = False
             if etype in (EntityType.GENE, EntityType.VARIANT) and (
                 genotype or code == PHARMACOGENOMICS
             ):
@@ -382,29 +408,48 @@ class LabelRelationExtractor:
                 qualifiers = (("action", target_action(sent.text).value),)
             elif predicate is Predicate.CAUSES and _POPULATION.search(before):
                 continue  # "in patients with rheumatoid arthritis": who was treated
-            elif predicate is Predicate.TREATS and not _states_indication(doc, sent, lm):
-                continue
+            elif predicate is Predicate.TREATS:
+                listed = listed_after is not None and bool(
+                    _LIST_GLUE.fullmatch(doc.text[listed_after : lm.mention.start])
+                )
+                if not _states_indication(doc, sent, lm, listed=listed):
+                    continue
+                negated = _limited(doc, sent, lm)
+                listed_after = lm.mention.end
             elif predicate is Predicate.INTERACTS_WITH:
                 if code in (CONTRAINDICATIONS, DO_NOT_USE) and _ALLERGY.search(before):
                     predicate = Predicate.CONTRAINDICATED_IN
                 else:
                     note = " ".join(sent.text.split())[:NOTE_LIMIT]
-            key = (predicate.value, lm.entity.id + repr(qualifiers))
+            key = (predicate.value, lm.entity.id + repr(qualifiers), negated)
             if key in seen and not note:
                 continue
             seen.add(key)
-            out.append(_Finding(predicate, lm, qualifiers, note))
+            out.append(_Finding(predicate, lm, qualifiers, note, negated))
         return out
 
 
-def _states_indication(doc: Document, sent: Sentence, lm: LinkedMention) -> bool:
-    """Whether an Indications-section condition is what the drug is for (LabeledIn's sense)."""
+def _states_indication(
+    doc: Document, sent: Sentence, lm: LinkedMention, *, listed: bool = False
+) -> bool:
+    """Whether an Indications-section condition is what the drug is for (LabeledIn's sense).
+    ``listed``: it continues a list whose previous item was an indication."""
+    if lm.entity.id in _NEVER_INDICATED:
+        return False
     if _GENUS.search(doc.text[max(sent.start, lm.mention.start - 30) : lm.mention.start]):
         return False  # "Streptococcus pneumoniae", "Haemophilus influenzae"
     if _NOT_INDICATION.search(doc.text[max(sent.start, lm.mention.start - 100) : lm.mention.start]):
         return False
     lead = doc.text[sent.start : lm.mention.start]
-    if len(lead.split()) < _HEADING_WORDS:
+    if listed or len(lead.split()) < _HEADING_WORDS:
         return True
-    # the cue introduces the condition: "indicated for the treatment of ... X"
-    return bool(_INDICATION_CUE.search(lead[-_CUE_REACH:]))
+    # a cue earlier in the sentence introduces the condition: "indicated for the treatment
+    # of ... X", however long the list before X ("infections such as empyema, ..., X")
+    return bool(_INDICATION_CUE.search(lead))
+
+
+def _limited(doc: Document, sent: Sentence, lm: LinkedMention) -> bool:
+    """Whether the clause before an indication limits it away ("not for the treatment of")."""
+    return bool(
+        _LIMITATION.search(doc.text[max(sent.start, lm.mention.start - 100) : lm.mention.start])
+    )

@@ -246,6 +246,92 @@ def test_indications_exclude_risk_factors_organisms_and_descriptions():
     assert treated == {"hyperlipidemia", "stroke"}
 
 
+def _indications(text: str, vocab: list[Entity]):
+    linker = DictionaryLinker(vocab)
+    doc = Document.from_sections(
+        "SPL:i@1", "spl", [("indications_and_usage", text, "34067-9")], metadata=METADATA
+    )
+    ex = LabelRelationExtractor(linker)
+    statements, evidence = ex.extract(doc, RuleSentenceSplitter().split(doc), linker.mentions(doc))
+    names = {e.id: e.name for e in vocab}
+    by_key = {s.key: s for s in statements if s.predicate is Predicate.TREATS}
+    out: dict[str, set[bool]] = {}
+    for ev in evidence:
+        if ev.statement_key in by_key:
+            out.setdefault(names[by_key[ev.statement_key].object], set()).add(ev.negated)
+    return out
+
+
+def test_a_limitation_of_use_is_negated_evidence_for_every_condition_it_names():
+    vocab = VOCAB + [
+        Entity("MESH:D003924", S, "type 2 diabetes mellitus"),
+        Entity("MESH:D003922", S, "type 1 diabetes mellitus"),
+        Entity("MESH:D016883", S, "diabetic ketoacidosis"),
+    ]
+    got = _indications(
+        "Clopidogrel is indicated as an adjunct to diet and exercise in adults with type 2 "
+        "diabetes mellitus. Important Limitations of Use: clopidogrel should not be used for "
+        "the treatment of type 1 diabetes mellitus or diabetic ketoacidosis.",
+        vocab,
+    )
+    assert got == {
+        "type 2 diabetes mellitus": {False},
+        "type 1 diabetes mellitus": {True},
+        "diabetic ketoacidosis": {True},  # beyond the cue window of the negation rules
+    }
+
+
+def test_secondary_causes_after_e_g_and_risks_of_the_drug_are_no_indications():
+    vocab = VOCAB + [
+        Entity("MESH:D006937", S, "hypercholesterolemia"),
+        Entity("MESH:D003920", S, "diabetes mellitus"),
+        Entity("MESH:D007037", S, "hypothyroidism"),
+        Entity("MESH:D007027", S, "hypothalamic"),
+        Entity("MESH:D003643", S, "death"),
+    ]
+    got = _indications(
+        "Clopidogrel is indicated for the treatment of hypercholesterolemia after secondary "
+        "causes for hypercholesterolemia (e.g., poorly controlled diabetes mellitus, "
+        "hypothyroidism) have been excluded. It reduces the risk of death and stroke. "
+        "Use no more than 2 weeks because of the potential for the drug to suppress the "
+        "hypothalamic axis.",
+        vocab,
+    )
+    assert got == {"hypercholesterolemia": {False}, "stroke": {False}}
+
+
+def test_every_item_of_a_long_list_of_indications_counts():
+    vocab = VOCAB + [
+        Entity("MESH:D007239", S, "infections"),
+        Entity("MESH:D004653", S, "empyema"),
+        Entity("MESH:D011014", S, "pneumonitis"),
+        Entity("MESH:D008169", S, "lung abscess"),
+        Entity("MESH:D018805", S, "septicemia"),
+        Entity("MESH:D010538", S, "peritonitis"),
+        Entity("MESH:D006973", S, "hypertension"),
+    ]
+    got = _indications(
+        "Clopidogrel is indicated in the treatment of serious infections caused by susceptible "
+        "anaerobic bacteria of the genera named in the product's microbiology subsection, when "
+        "they are isolated from the following sites and are in the conditions listed below; "
+        "serious respiratory tract disease such as empyema, anaerobic pneumonitis and lung "
+        "abscess; septicemia; intra abdominal disease such as peritonitis. Patients enrolled "
+        "in the studies had a median age of 54 years and many also had hypertension.",
+        vocab,
+    )
+    assert got == {
+        name: {False}
+        for name in (
+            "infections",
+            "empyema",
+            "pneumonitis",
+            "lung abscess",
+            "septicemia",
+            "peritonitis",
+        )
+    }
+
+
 def test_the_labels_own_product_name_links_to_its_drug():
     doc = label(
         {**METADATA, "products": "Plavix"}, [("title", "PLAVIX (clopidogrel) tablets", None)]
