@@ -59,6 +59,12 @@ SCORE_SUBSPAN = 0.85  # lookup(): a KB name inside the query ("aspirin" in "aspi
 SCORE_RETYPED = 0.9  # a drug/disease mention that is exactly an approved gene symbol
 SHORT_NAME = 4  # names this short written in capitals are abbreviations ("NO", "CO", "ACE")
 LINKABLE = (EntityType.DRUG, EntityType.DISEASE, EntityType.GENE)
+# a trimmed disease that is only its head noun names no condition ("sinusoidal obstruction
+# syndrome" is not the MeSH root "Syndrome"): it stays unlinked
+_GENERIC_HEADS = frozenset(
+    {"syndrome", "disease", "disorder", "condition"}
+    | {"syndromes", "diseases", "disorders", "conditions"}
+)
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+(?=[A-Z0-9(])")
 
 
@@ -234,7 +240,7 @@ class DictionaryLinker:
                 words = queries[i][0].split()
                 for cut in range(1, len(words)):
                     rest = " ".join(words[cut:])
-                    if len(rest) < 4:
+                    if len(rest) < 4 or rest.lower() in _GENERIC_HEADS:
                         break
                     choice = self._dictionary(rest, etype)
                     if choice is not None:

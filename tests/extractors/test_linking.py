@@ -159,6 +159,29 @@ def test_loose_and_fuzzy_matches_score_below_exact(linker):
     assert dictionary_only.link(doc, ms)[2].entity is None
 
 
+def test_trimming_stops_before_a_bare_head_noun():
+    kb = KnowledgeBase.from_data(
+        KBData(
+            [
+                KBRecord("MESH:D013577", DIS, "Syndrome"),
+                KBRecord("MESH:D012213", DIS, "Rheumatic Fever"),
+            ],
+            [(0, RANK_PREFERRED * S, "Syndrome"), (1, RANK_PREFERRED * S, "Rheumatic Fever")],
+            [],
+        )
+    )
+    plain = DictionaryLinker(kb=kb, config=LinkerConfig(fuzzy=False))
+    text = "Sinusoidal obstruction syndrome followed acute rheumatic fever."
+    doc = Document("PMID:9", "text", text)
+    ms = [
+        mention("Sinusoidal obstruction syndrome", text, DIS),
+        mention("acute rheumatic fever", text, DIS),
+    ]
+    linked = plain.link(doc, ms)
+    # "syndrome" alone names no condition; the MeSH root is no link for a named syndrome
+    assert [lm.entity.id if lm.entity else None for lm in linked] == [None, "MESH:D012213"]
+
+
 def test_disease_spans_grow_to_a_longer_kb_name(linker):
     text = "Indicated for essential hypertension. Acute kidney injury, hypertension and aspirin."
     doc = Document("SPL:1", "text", text)
