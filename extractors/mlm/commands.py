@@ -6,6 +6,8 @@ import argparse
 import json
 import tempfile
 
+from extractors.encoder import default_base
+
 
 def register(sub: argparse._SubParsersAction, groups: dict) -> None:
     p = groups["train"].add_parser(
@@ -40,9 +42,8 @@ def cmd_train_mlm(args: argparse.Namespace) -> int:
     if not args.out:
         raise BadInputError("--out is required to train (or give --prepare OUT_DIR)")
     from extractors.mlm import train
-    from extractors.ner.commands import _default_base
 
-    base = args.base or str(_default_base())
+    base = args.base or str(default_base())
     with tempfile.TemporaryDirectory(prefix="medkg-mlm-data-") as tmp:
         data = args.data
         if not data:

