@@ -116,7 +116,13 @@ class PairRelation:
 
 _PGX = re.compile(
     r"\b(metaboli[sz]er|genotype|polymorphism|allele|carrier|variant|mutation|mutant|"
-    r"pharmacogen\w*|homozygo\w*|heterozygo\w*|snp)s?\b",
+    r"pharmacogen\w*|homozygo\w*|heterozygo\w*|snp)s?\b"
+    # a tumour's alteration ("ALK-rearranged", "BRAF fusion", "HER2-positive", "wildtype KIT"),
+    # or the response itself ("sensitive to", "resistance"): the gene's state changes how the
+    # drug works, whatever else the drug does to the gene
+    r"|\b(mutated|fusions?|rearrange\w*|amplifi\w*|alterations?|wild-?type|deletions?|"
+    r"insertions?|translocations?|sensitiv\w*|resistan\w*|"
+    r"[A-Za-z0-9]+-(positive|negative|rearranged|mutant))\b",
     re.IGNORECASE,
 )
 _TOXIC = re.compile(

@@ -114,6 +114,27 @@ def test_gene_drug_pair_in_a_genotype_sentence_affects_response():
     assert dict(rels[0].qualifiers)["direction"] == ResponseDirection.METABOLISM.value
 
 
+@pytest.mark.parametrize(
+    "text, direction",
+    [
+        ("Cell lines with a PAPSS1-BRAF fusion were resistant to X.", "resistance"),
+        ("Patients with ALK-rearranged NSCLC responded to X.", "sensitivity"),
+        ("Tumours with ERBB2 amplification were sensitive to X.", "sensitivity"),
+    ],
+)
+def test_gene_drug_pair_about_a_tumours_alteration_affects_response(text, direction):
+    rels = to_predicates(D, G, heads(biored="Association", chemprot="CPR:4"), text)
+    assert [(r.predicate, dict(r.qualifiers)) for r in rels] == [
+        (Predicate.AFFECTS_RESPONSE, {"direction": direction})
+    ]
+
+
+def test_gene_drug_pair_without_alteration_or_response_words_stays_a_target():
+    text = "Crenolanib showed higher potency than imatinib in inhibiting the kinase activity of PDGFRA."
+    rels = to_predicates(D, G, heads(biored="Association", chemprot="CPR:4"), text)
+    assert [r.predicate for r in rels] == [Predicate.TARGETS]
+
+
 def test_gene_disease_association_and_nothing_for_none():
     assert [r.predicate for r in to_predicates(G, S, heads(biored="Positive_Correlation"))] == [
         Predicate.ASSOCIATED_WITH
