@@ -401,7 +401,7 @@ class LabelRelationExtractor:
                 genotype or code == PHARMACOGENOMICS
             ):
                 predicate = Predicate.AFFECTS_RESPONSE
-                qualifiers = (("direction", response_direction(sent.text, "").value),)
+                qualifiers = (("direction", response_direction(sent.text).value),)
             elif predicate is None:
                 continue
             elif predicate is Predicate.TARGETS:

@@ -158,12 +158,15 @@ def test_every_mapped_predicate_fits_the_graph_schema():
 
 
 def test_response_direction_reads_the_evidence_words():
-    assert response_direction("increased risk of toxicity", "") is ResponseDirection.TOXICITY
-    assert response_direction("dose reduction is recommended", "") is ResponseDirection.DOSAGE
-    assert (
-        response_direction("better response", "Positive_Correlation")
-        is ResponseDirection.SENSITIVITY
-    )
+    assert response_direction("increased risk of toxicity") is ResponseDirection.TOXICITY
+    assert response_direction("dose reduction is recommended") is ResponseDirection.DOSAGE
+    assert response_direction("better response") is ResponseDirection.SENSITIVITY
+
+
+def test_a_drug_inhibiting_the_mutant_is_sensitivity_whatever_the_correlation_sign():
+    text = "Trametinib can inhibit ERK phosphorylation of cells expressing ARAF S214C."
+    rels = to_predicates(D, V, heads(biored="Negative_Correlation"), text)
+    assert [dict(r.qualifiers) for r in rels] == [{"direction": "sensitivity"}]
 
 
 # -- the extractor on the tiny model ----------------------------------------------------
