@@ -7,7 +7,9 @@ A cascade per mention, constrained to the mention's type:
 2. exact: the normalised string is a KB name (score 1.0; rank breaks ties);
 3. loose: singular, stop words and spaces dropped ("tumours of the lung" ≈ "lung tumor");
 4. fuzzy: character-trigram TF-IDF cosine ≥ a per-type threshold calibrated on dev;
-5. trim (diseases): drop leading words until a name matches ("acute bacterial sinusitis").
+5. trim (diseases): drop leading words until a name matches ("acute bacterial sinusitis"),
+   never down to a bare head noun ("syndrome"); (genes): drop the words after the symbol
+   that name its state or product ("KRAS mutation", "HER2-positive", "EGFR gene").
 
 Before the cascade, a recognised disease span grows over the words next to it when the
 longer phrase is itself a KB name: the tagger often drops a modifier that names a more
@@ -65,6 +67,13 @@ _GENERIC_HEADS = frozenset(
     {"syndrome", "disease", "disorder", "condition"}
     | {"syndromes", "diseases", "disorders", "conditions"}
 )
+# words after a gene that name its state or product, not another gene
+_GENE_TAIL = re.compile(
+    r"(?:[\s-]+(?:mutations?|mutants?|mutated|genes?|proteins?|mRNAs?|transcripts?|expression|"
+    r"overexpression|amplifications?|amplified|fusions?|rearrange\w*|positive|negative|status|"
+    r"variants?|alterations?|deletions?|loss|polymorphisms?|alleles?|genotypes?|locus|kinase))+$",
+    re.IGNORECASE,
+)
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+(?=[A-Z0-9(])")
 
 
@@ -90,6 +99,9 @@ class LinkerConfig:
     # -> 0.8228, NCBI-disease 0.7448 -> 0.7461, BioRED Disease 0.7781 -> 0.7799, LabeledIn
     # 0.639 -> 0.650; drugs unchanged on every dev set (kept for "aspirin and clopidogrel").
     split_types: frozenset[EntityType] = frozenset({EntityType.DISEASE, EntityType.DRUG})
+    # a gene mention that runs on into words about its state ("KRAS mutation", "ALK-positive",
+    # "EGFR gene") links through its symbol (see ``_GENE_TAIL``)
+    gene_tails: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +235,14 @@ class DictionaryLinker:
                     out[i] = choice
         if self.config.trim_types:
             self._trim_pass(queries, out, misses)
+        if self.config.gene_tails:
+            for i, (text, etype) in enumerate(queries):
+                if out[i] is None and etype is EntityType.GENE:
+                    head = _GENE_TAIL.sub("", text)
+                    if head and head != text:
+                        choice = self._dictionary(head, etype)
+                        if choice is not None:
+                            out[i] = _Choice(choice.row, SCORE_TRIMMED, "gene-tail")
         return out
 
     def _trim_pass(

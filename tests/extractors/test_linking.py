@@ -182,6 +182,17 @@ def test_trimming_stops_before_a_bare_head_noun():
     assert [lm.entity.id if lm.entity else None for lm in linked] == [None, "MESH:D012213"]
 
 
+def test_a_gene_mention_running_on_into_its_state_links_through_the_symbol(linker):
+    text = "BRAF mutation, HER2-positive tumours, the EGFR gene and a BRAF inhibitor."
+    doc = Document("PMID:10", "text", text)
+    names = ["BRAF mutation", "HER2-positive", "EGFR gene", "BRAF inhibitor"]
+    linked = linker.link(doc, [mention(n, text, G) for n in names])
+    got = [lm.entity.id if lm.entity else None for lm in linked]
+    # a drug class is not a state of the gene: "BRAF inhibitor" stays unlinked
+    assert got == ["NCBIGene:673", "NCBIGene:2064", "NCBIGene:1956", None]
+    assert all(lm.score < 1.0 for lm in linked[:3])
+
+
 def test_disease_spans_grow_to_a_longer_kb_name(linker):
     text = "Indicated for essential hypertension. Acute kidney injury, hypertension and aspirin."
     doc = Document("SPL:1", "text", text)
