@@ -67,11 +67,13 @@ _GENERIC_HEADS = frozenset(
     {"syndrome", "disease", "disorder", "condition"}
     | {"syndromes", "diseases", "disorders", "conditions"}
 )
-# words after a gene that name its state or product, not another gene
+# words after a gene that name its state, its product or one of its changes ("DDR2 S768R
+# mutation", "KIT exon 11 mutant"), not another gene
 _GENE_TAIL = re.compile(
     r"(?:[\s-]+(?:mutations?|mutants?|mutated|genes?|proteins?|mRNAs?|transcripts?|expression|"
     r"overexpression|amplifications?|amplified|fusions?|rearrange\w*|positive|negative|status|"
-    r"variants?|alterations?|deletions?|loss|polymorphisms?|alleles?|genotypes?|locus|kinase))+$",
+    r"variants?|alterations?|deletions?|loss|polymorphisms?|alleles?|genotypes?|locus|kinase|"
+    r"exons?\s+\d+|[A-Z]\d+[A-Z*]|[pc]\.\S+))+$",
     re.IGNORECASE,
 )
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+(?=[A-Z0-9(])")

@@ -132,7 +132,13 @@ _DOSE = re.compile(r"\b(dose|dosage|dosing)s?\b", re.I)
 _METAB = re.compile(
     r"\b(metaboli\w*|clearance|exposure|plasma concentration\w*|pharmacokinetic\w*)\b", re.I
 )
-_RESIST = re.compile(r"\b(resistan\w*|refractory|non-?respon\w*|poor(er)? response)\b", re.I)
+_RESIST = re.compile(
+    r"\b(resistan\w*|refractory|non-?respon\w*|poor(er)? response|"
+    r"(low(er)?|reduced|decreased|diminished) (response|sensitivity|efficacy|benefit)\w*|"
+    r"less sensitive|insensitiv\w*|ineffective|not sensitive|lack of (response|benefit|efficacy)|"
+    r"no (response|benefit))\b",
+    re.I,
+)
 
 
 def response_direction(text: str) -> ResponseDirection:

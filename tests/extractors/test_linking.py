@@ -183,14 +183,27 @@ def test_trimming_stops_before_a_bare_head_noun():
 
 
 def test_a_gene_mention_running_on_into_its_state_links_through_the_symbol(linker):
-    text = "BRAF mutation, HER2-positive tumours, the EGFR gene and a BRAF inhibitor."
+    text = (
+        "BRAF mutation, HER2-positive tumours, the EGFR gene, an ERBB2 exon 20 mutant, "
+        "a BRAF V600E mutation and a BRAF inhibitor."
+    )
     doc = Document("PMID:10", "text", text)
-    names = ["BRAF mutation", "HER2-positive", "EGFR gene", "BRAF inhibitor"]
+    names = [
+        "BRAF mutation",
+        "HER2-positive",
+        "EGFR gene",
+        "ERBB2 exon 20 mutant",
+        "BRAF V600E mutation",
+        "BRAF inhibitor",
+    ]
     linked = linker.link(doc, [mention(n, text, G) for n in names])
     got = [lm.entity.id if lm.entity else None for lm in linked]
     # a drug class is not a state of the gene: "BRAF inhibitor" stays unlinked
-    assert got == ["NCBIGene:673", "NCBIGene:2064", "NCBIGene:1956", None]
-    assert all(lm.score < 1.0 for lm in linked[:3])
+    assert got == ["NCBIGene:673", "NCBIGene:2064", "NCBIGene:1956", "NCBIGene:2064"] + [
+        "NCBIGene:673",
+        None,
+    ]
+    assert all(lm.score < 1.0 for lm in linked[:5])
 
 
 def test_disease_spans_grow_to_a_longer_kb_name(linker):

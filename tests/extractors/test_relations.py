@@ -161,6 +161,8 @@ def test_response_direction_reads_the_evidence_words():
     assert response_direction("increased risk of toxicity") is ResponseDirection.TOXICITY
     assert response_direction("dose reduction is recommended") is ResponseDirection.DOSAGE
     assert response_direction("better response") is ResponseDirection.SENSITIVITY
+    for text in ("have low response rate to X", "were less sensitive to X", "X was ineffective"):
+        assert response_direction(text) is ResponseDirection.RESISTANCE, text
 
 
 def test_a_drug_inhibiting_the_mutant_is_sensitivity_whatever_the_correlation_sign():
