@@ -8,8 +8,9 @@ A cascade per mention, constrained to the mention's type:
 3. loose: singular, stop words and spaces dropped ("tumours of the lung" ≈ "lung tumor");
 4. fuzzy: character-trigram TF-IDF cosine ≥ a per-type threshold calibrated on dev;
 5. trim (diseases): drop leading words until a name matches ("acute bacterial sinusitis"),
-   never down to a bare head noun ("syndrome"); (genes): drop the words after the symbol
-   that name its state or product ("KRAS mutation", "HER2-positive", "EGFR gene").
+   never down to a bare head noun ("syndrome"); (genes): drop the words around the symbol
+   that name its state, product or change ("KRAS mutation", "HER2-positive", "EGFR gene",
+   "DDR2 S768R mutation", "wild-type EGFR").
 
 Before the cascade, a recognised disease span grows over the words next to it when the
 longer phrase is itself a KB name: the tagger often drops a modifier that names a more
@@ -76,6 +77,15 @@ _GENE_TAIL = re.compile(
     r"exons?\s+\d+|[A-Z]\d+[A-Z*]|[pc]\.\S+))+$",
     re.IGNORECASE,
 )
+# USAN stems of kinase inhibitors, antibodies and other targeted drugs: a word ending so is
+# a drug, never a gene's name
+_DRUG_STEM = re.compile(
+    r"(?:nib|ciclib|parib|lisib|degib|zomib|mab|cept|platin|taxel|rubicin|mustine|trexate|"
+    r"citabine|limus|lutamide|trozole)$",
+    re.IGNORECASE,
+)
+# and words before it ("wild-type EGFR", "mutant KRAS")
+_GENE_LEAD = re.compile(r"^(?:wild-?type|mutant|mutated|amplified|activated|oncogenic)[\s-]+", re.I)
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+(?=[A-Z0-9(])")
 
 
@@ -240,7 +250,7 @@ class DictionaryLinker:
         if self.config.gene_tails:
             for i, (text, etype) in enumerate(queries):
                 if out[i] is None and etype is EntityType.GENE:
-                    head = _GENE_TAIL.sub("", text)
+                    head = _GENE_LEAD.sub("", _GENE_TAIL.sub("", text))
                     if head and head != text:
                         choice = self._dictionary(head, etype)
                         if choice is not None:
@@ -377,10 +387,18 @@ class DictionaryLinker:
         approved gene symbol written as such ("DPYD", "KRAS" read as drugs in a label), or
         a sequence change the variant grammar reads ("T790M"; the project's recogniser
         already gives such spans that type, other recognisers may not). Anything else stays
-        unlinked."""
+        unlinked. The mirror case: an unlinked gene mention that is exactly a drug's name
+        and ends in a drug stem no gene name has ("gefitinib" tagged as a gene) is that drug."""
+        text = m.text.strip()
+        if m.type is EntityType.GENE:
+            choice = self._dictionary(text, EntityType.DRUG) if _DRUG_STEM.search(text) else None
+            if choice is None or choice.how != "exact":
+                return None
+            entity = self.kb.entity(choice.row)
+            drug = dataclasses.replace(m, type=EntityType.DRUG, ids=(entity.id,))
+            return LinkedMention(drug, entity, SCORE_RETYPED)
         if m.type not in (EntityType.DRUG, EntityType.DISEASE):
             return None
-        text = m.text.strip()
         if len(text) >= 3 and text == text.upper() and any(c.isalpha() for c in text):
             for _, row in self.kb.lookup_exact(text, EntityType.GENE):
                 entity = self.kb.entity(row)

@@ -185,7 +185,7 @@ def test_trimming_stops_before_a_bare_head_noun():
 def test_a_gene_mention_running_on_into_its_state_links_through_the_symbol(linker):
     text = (
         "BRAF mutation, HER2-positive tumours, the EGFR gene, an ERBB2 exon 20 mutant, "
-        "a BRAF V600E mutation and a BRAF inhibitor."
+        "a BRAF V600E mutation, wild-type EGFR and a BRAF inhibitor."
     )
     doc = Document("PMID:10", "text", text)
     names = [
@@ -194,6 +194,7 @@ def test_a_gene_mention_running_on_into_its_state_links_through_the_symbol(linke
         "EGFR gene",
         "ERBB2 exon 20 mutant",
         "BRAF V600E mutation",
+        "wild-type EGFR",
         "BRAF inhibitor",
     ]
     linked = linker.link(doc, [mention(n, text, G) for n in names])
@@ -201,9 +202,31 @@ def test_a_gene_mention_running_on_into_its_state_links_through_the_symbol(linke
     # a drug class is not a state of the gene: "BRAF inhibitor" stays unlinked
     assert got == ["NCBIGene:673", "NCBIGene:2064", "NCBIGene:1956", "NCBIGene:2064"] + [
         "NCBIGene:673",
+        "NCBIGene:1956",
         None,
     ]
-    assert all(lm.score < 1.0 for lm in linked[:5])
+    assert all(lm.score < 1.0 for lm in linked[:6])
+
+
+def test_a_drug_tagged_as_a_gene_is_retyped_only_when_its_name_has_a_drug_stem():
+    kb = KnowledgeBase.from_data(
+        KBData(
+            [
+                KBRecord("DRUGBANK:DB00317", D, "Gefitinib"),
+                KBRecord("MESH:D007328", D, "Insulin"),
+            ],
+            [(0, RANK_PREFERRED * S, "Gefitinib"), (1, RANK_PREFERRED * S, "Insulin")],
+            [],
+        )
+    )
+    plain = DictionaryLinker(kb=kb, config=LinkerConfig(fuzzy=False))
+    text = "Cells were treated with gefitinib and insulin."
+    doc = Document("PMID:11", "text", text)
+    linked = plain.link(doc, [mention("gefitinib", text, G), mention("insulin", text, G)])
+    assert [(lm.mention.type, lm.entity.id if lm.entity else None) for lm in linked] == [
+        (D, "DRUGBANK:DB00317"),
+        (G, None),  # a hormone tagged as a gene may be the gene: it stays as it was read
+    ]
 
 
 def test_disease_spans_grow_to_a_longer_kb_name(linker):
