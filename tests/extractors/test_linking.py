@@ -76,6 +76,13 @@ def tiny_kb() -> KnowledgeBase:
     return KnowledgeBase.from_data(KBData(records, names, stops))
 
 
+def plain_linker(*records: KBRecord) -> DictionaryLinker:
+    """Dictionary steps only, over records known by their names alone."""
+    names = [(i, RANK_PREFERRED * S, r.name) for i, r in enumerate(records)]
+    kb = KnowledgeBase.from_data(KBData(list(records), names, []))
+    return DictionaryLinker(kb=kb, config=LinkerConfig(fuzzy=False))
+
+
 @pytest.fixture(scope="module")
 def linker() -> DictionaryLinker:
     return DictionaryLinker(kb=tiny_kb(), abbreviations=AbbreviationFinder(use_scispacy=False))
@@ -160,17 +167,9 @@ def test_loose_and_fuzzy_matches_score_below_exact(linker):
 
 
 def test_trimming_stops_before_a_bare_head_noun():
-    kb = KnowledgeBase.from_data(
-        KBData(
-            [
-                KBRecord("MESH:D013577", DIS, "Syndrome"),
-                KBRecord("MESH:D012213", DIS, "Rheumatic Fever"),
-            ],
-            [(0, RANK_PREFERRED * S, "Syndrome"), (1, RANK_PREFERRED * S, "Rheumatic Fever")],
-            [],
-        )
+    plain = plain_linker(
+        KBRecord("MESH:D013577", DIS, "Syndrome"), KBRecord("MESH:D012213", DIS, "Rheumatic Fever")
     )
-    plain = DictionaryLinker(kb=kb, config=LinkerConfig(fuzzy=False))
     text = "Sinusoidal obstruction syndrome followed acute rheumatic fever."
     doc = Document("PMID:9", "text", text)
     ms = [
@@ -209,17 +208,9 @@ def test_a_gene_mention_running_on_into_its_state_links_through_the_symbol(linke
 
 
 def test_a_drug_tagged_as_a_gene_is_retyped_only_when_its_name_has_a_drug_stem():
-    kb = KnowledgeBase.from_data(
-        KBData(
-            [
-                KBRecord("DRUGBANK:DB00317", D, "Gefitinib"),
-                KBRecord("MESH:D007328", D, "Insulin"),
-            ],
-            [(0, RANK_PREFERRED * S, "Gefitinib"), (1, RANK_PREFERRED * S, "Insulin")],
-            [],
-        )
+    plain = plain_linker(
+        KBRecord("DRUGBANK:DB00317", D, "Gefitinib"), KBRecord("MESH:D007328", D, "Insulin")
     )
-    plain = DictionaryLinker(kb=kb, config=LinkerConfig(fuzzy=False))
     text = "Cells were treated with gefitinib and insulin."
     doc = Document("PMID:11", "text", text)
     linked = plain.link(doc, [mention("gefitinib", text, G), mention("insulin", text, G)])
