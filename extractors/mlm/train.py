@@ -26,6 +26,7 @@ import numpy as np
 
 from extractors.mlm.corpus import MANIFEST, read_texts
 from extractors.ner.train import TOKENIZER_FILES
+from extractors.training import clipped_step
 
 log = logging.getLogger("medkg.mlm")
 IGNORE = -100
@@ -204,11 +205,7 @@ def main(argv=None) -> int:
                 train[idx[k : k + args.batch_size]], rng, mask_id, vocab, special
             )
             loss = loss_of(inputs, labels)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
+            clipped_step(model, opt, loss, sched)
             step += 1
             if step == 20:
                 t20 = time.time()

@@ -7,7 +7,7 @@ import json
 import sys
 import tempfile
 
-from extractors.encoder import default_base
+from extractors.training import add_passthrough, default_base, passthrough_argv
 
 TRAIN_PASSTHROUGH = (
     # (flag, type, help) forwarded to ``python -m extractors.ner.train``
@@ -42,8 +42,7 @@ def register(sub: argparse._SubParsersAction, groups: dict) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda")
     p.add_argument("--tiny", action="store_true", help="tiny random encoder (the CI test model)")
     p.add_argument("--save-torch", action="store_true", help="also keep the torch weights")
-    for flag, kind, text in TRAIN_PASSTHROUGH:
-        p.add_argument(flag, type=kind, help=text)
+    add_passthrough(p, TRAIN_PASSTHROUGH)
     p.set_defaults(func=cmd_train_ner)
 
     p = groups["eval"].add_parser(
@@ -87,11 +86,7 @@ def cmd_train_ner(args: argparse.Namespace) -> int:
             argv.append("--tiny")
         if args.save_torch:
             argv.append("--save-torch")
-        for flag, _, _ in TRAIN_PASSTHROUGH:
-            value = getattr(args, flag[2:].replace("-", "_"))
-            if value is not None:
-                argv += [flag, str(value)]
-        return train.main(argv)
+        return train.main(argv + passthrough_argv(args, TRAIN_PASSTHROUGH))
 
 
 def _corpora(args: argparse.Namespace) -> list[str] | None:

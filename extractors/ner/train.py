@@ -43,6 +43,7 @@ from extractors.ner.features import (
     tag_spans,
     type_distribution,
 )
+from extractors.training import clipped_step
 
 log = logging.getLogger("medkg.ner.train")
 
@@ -331,10 +332,7 @@ def main(argv=None) -> int:
             with autocast:
                 logits = model(ids, mask, types)[:, :, a:b]
             loss = loss_fn(logits.float().reshape(-1, b - a), labels.reshape(-1))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
+            clipped_step(model, opt, loss)
             step += 1
             if step == 20:
                 t20 = time.time()

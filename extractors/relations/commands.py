@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from extractors.encoder import default_base
+from extractors.training import default_base
 
 DEFAULT_DATA = os.environ.get("MEDKG_DATA_DIR", "/work/shared/data")
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from extractors.checksums import file_sha256
 from extractors.relations.tensors import ONNX_INPUTS, collate, head_metrics
+from extractors.training import clipped_step
 
 TOKENIZER_FILES = (
     "tokenizer.json",
@@ -526,11 +527,7 @@ def main(argv: list[str] | None = None) -> int:
                 for h in range(len(tasks))
                 if (arr["labels"][:, h] >= 0).any()  # numpy: no device sync per step
             )
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
+            clipped_step(model, opt, loss, sched)
             step += 1
             epoch += 1 / steps_per_epoch
             if step % 50 == 0 or step == 1:
