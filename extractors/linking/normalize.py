@@ -57,7 +57,8 @@ def is_stop_word(word: str) -> bool:
     return word.lower() in _STOP
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
+    """The word's singular ("tumors" -> "tumor"); short words and "-us/-is" words as given."""
     if word in _IRREGULAR:
         return _IRREGULAR[word]
     if len(word) <= 4 or word.endswith(("ss", "us", "is", "ous", "sis")):
@@ -74,7 +75,7 @@ def loose(text: str) -> str:
 
 
 def loose_from_norm(normed: str) -> str:
-    return "".join([_singular(w) for w in normed.split() if w not in _STOP])
+    return "".join([singular(w) for w in normed.split() if w not in _STOP])
 
 
 def tokens(text: str) -> list[str]:

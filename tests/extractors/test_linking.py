@@ -14,7 +14,7 @@ from extractors.linking.kb import (
     KBRecord,
     KnowledgeBase,
 )
-from extractors.linking.linker import DictionaryLinker, LinkerConfig
+from extractors.linking.linker import DictionaryLinker, LinkerConfig, word_synonym_variants
 from kg.model import Document, EntityType, Mention
 
 D, DIS, G, V = EntityType.DRUG, EntityType.DISEASE, EntityType.GENE, EntityType.VARIANT
@@ -179,6 +179,41 @@ def test_trimming_stops_before_a_bare_head_noun():
     linked = plain.link(doc, ms)
     # "syndrome" alone names no condition; the MeSH root is no link for a named syndrome
     assert [lm.entity.id if lm.entity else None for lm in linked] == [None, "MESH:D012213"]
+
+
+def test_word_synonym_variants_swap_one_word_then_two():
+    assert word_synonym_variants("uterine bleeding") == ["uterine hemorrhage"]
+    assert word_synonym_variants("Liver Tumors") == [
+        "hepatic tumors",
+        "liver neoplasms",
+        "hepatic neoplasms",
+    ]
+    assert word_synonym_variants("tinea versicolor") == []
+
+
+def test_a_disease_named_with_a_clinical_synonym_links_to_the_mesh_name():
+    records = (
+        KBRecord("MESH:D014592", DIS, "Uterine Hemorrhage"),
+        KBRecord("MESH:D008113", DIS, "Liver Neoplasms"),
+        KBRecord("MESH:D051437", DIS, "Renal Insufficiency"),
+        KBRecord("MESH:D000001", D, "Liver Neoplasms"),  # same name, other type: never chosen
+    )
+    text = "Uterine bleeding, liver tumours and acute renal impairment; hepatic tumours in rats."
+    doc = Document("PMID:11", "text", text)
+    names = ["Uterine bleeding", "liver tumours", "acute renal impairment", "hepatic tumours"]
+    ms = [mention(n, text, DIS) for n in names]
+    linked = plain_linker(*records).link(doc, ms)
+    assert [lm.entity.id if lm.entity else None for lm in linked] == [
+        "MESH:D014592",
+        "MESH:D008113",
+        "MESH:D051437",  # "acute" trimmed, then the synonym
+        "MESH:D008113",  # two words swapped
+    ]
+    assert all(lm.score < 1.0 for lm in linked)
+    off = DictionaryLinker(
+        kb=plain_linker(*records).kb, config=LinkerConfig(fuzzy=False, synonym_types=frozenset())
+    )
+    assert [lm.entity for lm in off.link(doc, ms)] == [None] * 4
 
 
 def test_a_gene_mention_running_on_into_its_state_links_through_the_symbol(linker):
