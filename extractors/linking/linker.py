@@ -57,7 +57,7 @@ SCORE_EXACT = 1.0
 SCORE_EXACT_WEAK = 0.97  # exact, but only through an alias or a secondary vocabulary
 SCORE_LOOSE = 0.93
 SCORE_TRIMMED = 0.8
-SCORE_SYNONYM_WORD = 0.88  # exact after swapping a word for its clinical synonym
+SCORE_REWRITTEN = 0.88  # found under another way of writing the name (``name_rewrites``)
 SCORE_VARIANT = 0.9  # grammar-parsed and gene-anchored; the gene choice can be wrong
 SCORE_SUBSPAN = 0.85  # lookup(): a KB name inside the query ("aspirin" in "aspirin allergy")
 SCORE_RETYPED = 0.9  # a drug/disease mention that is exactly an approved gene symbol
@@ -127,8 +127,15 @@ _WORD_SYNONYMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "disease": ("disorder",),
         "seizure": ("convulsion",),
         "convulsion": ("seizure",),
+        "versus": ("vs",),  # MeSH's "Graft vs Host Disease"
     }
 )
+# a disease adjective's noun ("psychotic" -> "psychosis", "hypertensive" -> "hypertension",
+# "edematous" -> "edema", "migraineurs" -> "migraine": the affixation sieve of the same paper)
+_ADJECTIVE_ENDINGS = (
+    ("otic", "osis"), ("etic", "etes"), ("ptic", "psy"), ("ic", "ia"), ("ive", "ion"),
+    ("atous", "a"), ("eurs", "e"), ("eur", "e"),
+)  # fmt: skip
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+(?=[A-Z0-9(])")
 
 
@@ -158,11 +165,12 @@ class LinkerConfig:
     # "EGFR gene") links through its symbol (see ``_GENE_TAIL``). Chosen like the others:
     # BioRED dev Gene 0.394 -> 0.418, Variant 0.352 -> 0.389, end to end 0.196 -> 0.217
     gene_tails: bool = True
-    # look up again with a word swapped for its synonym (``_WORD_SYNONYMS``), also after
-    # trimming. Chosen like the others: BC5CDR dev Disease 0.8271 -> 0.8297, NCBI-disease
-    # 0.7513 -> 0.7591, BioRED Disease 0.7899 -> 0.7917, LabeledIn dev half 0.680 -> 0.687;
-    # swapping "damage", "injury" or "toxicity" for "disease" lost on every set
-    synonym_types: frozenset[EntityType] = frozenset({EntityType.DISEASE})
+    # look up again under other ways of writing the name (``name_rewrites``: synonym words,
+    # adjective endings), also after trimming. Chosen like the others: BC5CDR dev Disease
+    # 0.8271 -> 0.8306, NCBI-disease 0.7513 -> 0.7591, BioRED Disease 0.7899 -> 0.7917,
+    # LabeledIn dev half 0.680 -> 0.688; swapping "damage", "injury" or "toxicity" for
+    # "disease" lost on every set, and so did turning "cancer of the lung" round (NCBI)
+    rewrite_types: frozenset[EntityType] = frozenset({EntityType.DISEASE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,11 +261,11 @@ class DictionaryLinker:
             return _Choice(loose[0][1], SCORE_LOOSE, "loose")
         return None
 
-    def _synonym_words(self, text: str, etype: EntityType) -> _Choice | None:
-        for variant in word_synonym_variants(text):
+    def _rewritten(self, text: str, etype: EntityType) -> _Choice | None:
+        for variant in name_rewrites(text):
             choice = self._dictionary(variant, etype)
             if choice is not None:
-                return _Choice(choice.row, SCORE_SYNONYM_WORD, "synonym-word")
+                return _Choice(choice.row, SCORE_REWRITTEN, "rewritten")
         return None
 
     def _case_fits(self, text: str, row: int) -> bool:
@@ -292,8 +300,8 @@ class DictionaryLinker:
                 out.append(None)
                 continue
             choice = self._dictionary(text, etype)
-            if choice is None and etype in self.config.synonym_types:
-                choice = self._synonym_words(text, etype)
+            if choice is None and etype in self.config.rewrite_types:
+                choice = self._rewritten(text, etype)
             out.append(choice)
             if choice is None and etype in self.config.thresholds and len(norm(text)) >= 3:
                 misses.setdefault(etype, []).append(i)
@@ -333,8 +341,8 @@ class DictionaryLinker:
                     if len(rest) < 4 or rest.lower() in _GENERIC_HEADS:
                         break
                     choice = self._dictionary(rest, etype)
-                    if choice is None and etype in self.config.synonym_types:
-                        choice = self._synonym_words(rest, etype)
+                    if choice is None and etype in self.config.rewrite_types:
+                        choice = self._rewritten(rest, etype)
                     if choice is not None:
                         out[i] = _Choice(choice.row, SCORE_TRIMMED, "trimmed")
                         break
@@ -675,12 +683,19 @@ def _nearest_gene(
     return None
 
 
-def word_synonym_variants(text: str) -> list[str]:
-    """The text with one word, then two, swapped for a synonym (``_WORD_SYNONYMS``), in
-    word order; plurals are read as their singular."""
+def name_rewrites(text: str) -> list[str]:
+    """Other ways to write a disease name, most literal first: the noun for a closing
+    adjective ("cataleptic" -> "catalepsy"), then the name with one word, then two, swapped
+    for a synonym (``_WORD_SYNONYMS``; plurals are read as their singular)."""
     words = norm(text).split()
-    options = [(i, alt) for i, w in enumerate(words) for alt in _WORD_SYNONYMS.get(singular(w), ())]
+    if not words:
+        return []
     out: list[str] = []
+    last = words[-1]
+    for suffix, noun in _ADJECTIVE_ENDINGS:
+        if last.endswith(suffix) and len(last) > len(suffix) + 3:
+            out.append(" ".join([*words[:-1], last[: -len(suffix)] + noun]))
+    options = [(i, alt) for i, w in enumerate(words) for alt in _WORD_SYNONYMS.get(singular(w), ())]
     for i, alt in options:
         out.append(" ".join(words[:i] + [alt] + words[i + 1 :]))
     for a in range(len(options)):

@@ -14,7 +14,7 @@ from extractors.linking.kb import (
     KBRecord,
     KnowledgeBase,
 )
-from extractors.linking.linker import DictionaryLinker, LinkerConfig, word_synonym_variants
+from extractors.linking.linker import DictionaryLinker, LinkerConfig, name_rewrites
 from kg.model import Document, EntityType, Mention
 
 D, DIS, G, V = EntityType.DRUG, EntityType.DISEASE, EntityType.GENE, EntityType.VARIANT
@@ -181,26 +181,41 @@ def test_trimming_stops_before_a_bare_head_noun():
     assert [lm.entity.id if lm.entity else None for lm in linked] == [None, "MESH:D012213"]
 
 
-def test_word_synonym_variants_swap_one_word_then_two():
-    assert word_synonym_variants("uterine bleeding") == ["uterine hemorrhage"]
-    assert word_synonym_variants("Liver Tumors") == [
+def test_name_rewrites_read_adjectives_then_swap_one_word_then_two():
+    assert name_rewrites("uterine bleeding") == ["uterine hemorrhage"]
+    assert name_rewrites("Liver Tumors") == [
         "hepatic tumors",
         "liver neoplasms",
         "hepatic neoplasms",
     ]
-    assert word_synonym_variants("tinea versicolor") == []
+    assert name_rewrites("cataleptic") == ["catalepsy", "cataleptia"]
+    assert name_rewrites("hypertensive") == ["hypertension"]
+    assert name_rewrites("migraineurs") == ["migraine"]
+    assert name_rewrites("graft-versus-host disease")[0] == "graft vs host disease"
+    assert name_rewrites("tinea versicolor") == []
+    assert name_rewrites("") == []
 
 
-def test_a_disease_named_with_a_clinical_synonym_links_to_the_mesh_name():
+def test_a_disease_written_another_way_links_to_the_mesh_name():
     records = (
         KBRecord("MESH:D014592", DIS, "Uterine Hemorrhage"),
         KBRecord("MESH:D008113", DIS, "Liver Neoplasms"),
         KBRecord("MESH:D051437", DIS, "Renal Insufficiency"),
+        KBRecord("MESH:D002375", DIS, "Catalepsy"),
         KBRecord("MESH:D000001", D, "Liver Neoplasms"),  # same name, other type: never chosen
     )
-    text = "Uterine bleeding, liver tumours and acute renal impairment; hepatic tumours in rats."
+    text = (
+        "Uterine bleeding, liver tumours and acute renal impairment; hepatic tumours in rats; "
+        "cataleptic rats."
+    )
     doc = Document("PMID:11", "text", text)
-    names = ["Uterine bleeding", "liver tumours", "acute renal impairment", "hepatic tumours"]
+    names = [
+        "Uterine bleeding",
+        "liver tumours",
+        "acute renal impairment",
+        "hepatic tumours",
+        "cataleptic",
+    ]
     ms = [mention(n, text, DIS) for n in names]
     linked = plain_linker(*records).link(doc, ms)
     assert [lm.entity.id if lm.entity else None for lm in linked] == [
@@ -208,12 +223,13 @@ def test_a_disease_named_with_a_clinical_synonym_links_to_the_mesh_name():
         "MESH:D008113",
         "MESH:D051437",  # "acute" trimmed, then the synonym
         "MESH:D008113",  # two words swapped
+        "MESH:D002375",  # the adjective's noun
     ]
     assert all(lm.score < 1.0 for lm in linked)
     off = DictionaryLinker(
-        kb=plain_linker(*records).kb, config=LinkerConfig(fuzzy=False, synonym_types=frozenset())
+        kb=plain_linker(*records).kb, config=LinkerConfig(fuzzy=False, rewrite_types=frozenset())
     )
-    assert [lm.entity for lm in off.link(doc, ms)] == [None] * 4
+    assert [lm.entity for lm in off.link(doc, ms)] == [None] * 5
 
 
 def test_a_gene_mention_running_on_into_its_state_links_through_the_symbol(linker):
