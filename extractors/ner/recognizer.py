@@ -128,20 +128,46 @@ def split_gene_variant(text: str, mentions: Sequence[Mention]) -> list[Mention]:
     """"BRAF V600E" read as one gene (or, wrongly, drug) span around a variant becomes the
     gene "BRAF" beside the variant "V600E", as BioRED annotates them: the linker can then
     name the gene and tie the variant to it. Only a short remainder before the variant (one
-    or two words) is taken for a gene."""
+    or two words) is taken for a gene; words after it ("KIT V560D primary activating
+    mutation") are the change's description and leave the span."""
     variants = [m for m in mentions if m.type is EntityType.VARIANT]
     if not variants:
         return list(mentions)
     out = []
     for m in mentions:
         if m.type in (EntityType.GENE, EntityType.DRUG):
-            inner = [v for v in variants if m.start < v.start and v.end == m.end]
+            inner = [v for v in variants if m.start < v.start and v.end <= m.end]
             if inner:
                 head = text[m.start : inner[0].start].rstrip(" -(")
                 if head and len(head.split()) <= 2:
                     m = replace(m, end=m.start + len(head), text=head, type=EntityType.GENE,
                                 label=EVAL_NAME[EntityType.GENE])  # fmt: skip
         out.append(m)
+    return out
+
+
+# a gene symbol written right before its change ("BRAF V600E", "KIT-D816V"): capitals and
+# digits, not a Roman numeral or a capitalised word ("stage IV V600E", "AND")
+_SYMBOL_BEFORE = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]{1,9})[ -]$")
+_NOT_SYMBOL = re.compile(r"^(?:[IVX]+|[IVX]+[ABC]|AND|OR|NOT|THE|WITH|DNA|RNA|CDNA|MRNA|WT|MUT)$")
+
+
+def gene_before_variant(text: str, mentions: Sequence[Mention]) -> list[Mention]:
+    """A variant whose gene the tagger left out ("stage IV BRAF V600E melanoma" with only
+    "V600E" read) gets that gene: the symbol-shaped word right before it, when no mention
+    covers it, becomes a gene mention for the linker to name (or leave unlinked)."""
+    out = list(mentions)
+    for v in mentions:
+        if v.type is not EntityType.VARIANT:
+            continue
+        m = _SYMBOL_BEFORE.search(text, max(0, v.start - 12), v.start)
+        if m is None or _NOT_SYMBOL.match(m.group(1)):
+            continue
+        s, e = m.span(1)
+        if any(o.start < e and s < o.end for o in out):
+            continue
+        out.append(Mention(s, e, m.group(1), EntityType.GENE, label=EVAL_NAME[EntityType.GENE],
+                           score=v.score, extractor=v.extractor))  # fmt: skip
     return out
 
 
@@ -319,7 +345,9 @@ class NerRecognizer:
             out = [align_abbreviations(doc.text, ms, finder.find(doc.text)) for doc, ms in zip(docs, out, strict=True)]
         if self.variants:
             for di, (doc, sents) in enumerate(zip(docs, sentences, strict=True)):
-                out[di] = split_gene_variant(doc.text, self._with_variants(doc, sents, out[di], tag))
+                out[di] = gene_before_variant(
+                    doc.text, split_gene_variant(doc.text, self._with_variants(doc, sents, out[di], tag))
+                )
         for ms in out:
             ms.sort(key=lambda m: (m.start, m.end, m.type.value))
         return out

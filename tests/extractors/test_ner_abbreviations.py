@@ -108,3 +108,34 @@ def test_a_gene_span_around_a_variant_splits_into_gene_and_variant():
     assert (kgene.text, kgene.type) == ("KRAS", EntityType.GENE) and kvar == kras_variant
     # nothing inside: unchanged
     assert split_gene_variant(text, [whole]) == [whole]
+
+
+def test_words_after_the_variant_leave_the_gene_span():
+    from extractors.ner.recognizer import split_gene_variant
+
+    text = "cells expressing KIT V560D primary activating mutation"
+    s = text.index("KIT")
+    whole = Mention(s, len(text), text[s:], EntityType.GENE, extractor="t")
+    variant = Mention(s + 4, s + 9, "V560D", EntityType.VARIANT, extractor="t")
+    gene, var = split_gene_variant(text, [whole, variant])
+    assert (gene.text, gene.start, gene.end) == ("KIT", s, s + 3) and var == variant
+
+
+def test_a_variant_read_without_its_gene_gets_the_symbol_before_it():
+    from extractors.ner.recognizer import gene_before_variant
+
+    text = "stage IV BRAF V600E melanoma; stage IV V600K; KIT-D816V; the EGFR L858R"
+
+    def variant(surface: str) -> Mention:
+        start = text.index(surface)
+        return Mention(start, start + len(surface), surface, EntityType.VARIANT, score=0.9)
+
+    v600e, v600k, d816v, l858r = (variant(x) for x in ("V600E", "V600K", "D816V", "L858R"))
+    egfr = Mention(text.index("EGFR"), text.index("EGFR") + 4, "EGFR", EntityType.GENE)
+    out = gene_before_variant(text, [v600e, v600k, d816v, egfr, l858r])
+    added = out[5:]
+    assert [(m.text, m.type, m.label) for m in added] == [
+        ("BRAF", EntityType.GENE, "Gene"),
+        ("KIT", EntityType.GENE, "Gene"),
+    ]  # "IV" is a stage, and EGFR was read already
+    assert out[:5] == [v600e, v600k, d816v, egfr, l858r]
