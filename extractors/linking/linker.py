@@ -85,8 +85,12 @@ _DRUG_STEM = re.compile(
     r"citabine|limus|lutamide|trozole)$",
     re.IGNORECASE,
 )
-# and words before it ("wild-type EGFR", "mutant KRAS")
-_GENE_LEAD = re.compile(r"^(?:wild-?type|mutant|mutated|amplified|activated|oncogenic)[\s-]+", re.I)
+# and words before it ("wild-type EGFR", "mutant KRAS", "the tumor-suppressor gene TSC2")
+_GENE_LEAD = re.compile(
+    r"^(?:wild-?type|mutant|mutated|amplified|activated|oncogenic"
+    r"|(?:the\s+)?(?:[\w-]+\s+)?(?:genes?|oncogenes?|proteins?))[\s-]+",
+    re.I,
+)
 # words that clinical writing and MeSH use interchangeably in disease names (the "synonym
 # replacement" and "affixation" sieves of D'Souza & Ng 2015): "uterine bleeding" is MeSH's
 # Uterine Hemorrhage, "liver tumors" Liver Neoplasms, "renal impairment" Renal Insufficiency
@@ -136,6 +140,13 @@ _ADJECTIVE_ENDINGS = (
     ("otic", "osis"), ("etic", "etes"), ("ptic", "psy"), ("ic", "ia"), ("ive", "ion"),
     ("atous", "a"), ("eurs", "e"), ("eur", "e"),
 )  # fmt: skip
+# a gene symbol the tagger left out, written before its state ("HER2 positive breast
+# cancer", "MET amplification", "ALK-rearranged")
+_GENE_IN_CONTEXT = re.compile(
+    r"(?<![\w-])([A-Z][A-Z0-9]{2,9})(?=[\s-]+(?:positive|negative|overexpressing|overexpressed|"
+    r"overexpression|amplified|amplification|mutant|mutants|mutated|mutations?|fusions?|"
+    r"rearranged|rearrangements?|wild-?type|deleted|deletions?|status|alterations?|altered)\b)"
+)
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+(?=[A-Z0-9(])")
 
 
@@ -165,6 +176,9 @@ class LinkerConfig:
     # "EGFR gene") links through its symbol (see ``_GENE_TAIL``). Chosen like the others:
     # BioRED dev Gene 0.394 -> 0.418, Variant 0.352 -> 0.389, end to end 0.196 -> 0.217
     gene_tails: bool = True
+    # gene symbols the tagger left out, read where they stand before a state word (see
+    # ``_GENE_IN_CONTEXT`` and ``genes_in_context``)
+    context_genes: bool = True
     # look up again under other ways of writing the name (``name_rewrites``: synonym words,
     # adjective endings), also after trimming. Chosen like the others: BC5CDR dev Disease
     # 0.8271 -> 0.8306, NCBI-disease 0.7513 -> 0.7591, BioRED Disease 0.7899 -> 0.7917,
@@ -403,8 +417,28 @@ class DictionaryLinker:
             )
         return out
 
+    def genes_in_context(self, doc: Document, mentions: Sequence[Mention]) -> list[Mention]:
+        """The mentions plus a gene mention for every symbol that no mention covers and
+        that stands before a word about a gene's state ("HER2 positive", "MET
+        amplification"), when the KB knows it as one gene's name and as no drug or disease."""
+        out = list(mentions)
+        for m in _GENE_IN_CONTEXT.finditer(doc.text):
+            s, e = m.span(1)
+            if any(o.start < e and s < o.end for o in out):
+                continue
+            symbol = m.group(1)
+            genes = {row for _, row in self.kb.lookup_exact(symbol, EntityType.GENE)}
+            if len(genes) != 1 or any(
+                self.kb.lookup_exact(symbol, t) for t in (EntityType.DRUG, EntityType.DISEASE)
+            ):
+                continue
+            out.append(Mention(s, e, symbol, EntityType.GENE, label="Gene", extractor=self.tag))
+        return out
+
     def link(self, doc: Document, mentions: Sequence[Mention]) -> list[LinkedMention]:
         mentions = self.split_coordinations(self.extend_spans(doc, mentions))
+        if self.config.context_genes:
+            mentions = self.genes_in_context(doc, mentions)
         abbrevs = (
             long_forms(self.abbreviation_finder.find(doc)) if self.config.abbreviations else {}
         )

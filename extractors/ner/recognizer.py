@@ -146,9 +146,9 @@ def split_gene_variant(text: str, mentions: Sequence[Mention]) -> list[Mention]:
     return out
 
 
-# a gene symbol written right before its change ("BRAF V600E", "KIT-D816V"): capitals and
+# a gene symbol written right before its change ("BRAF V600E", "KIT-D816V", "BRAF (G466V)"): capitals and
 # digits, not a Roman numeral or a capitalised word ("stage IV V600E", "AND")
-_SYMBOL_BEFORE = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]{1,9})[ -]$")
+_SYMBOL_BEFORE = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]{1,9})(?:[ -]| ?\( ?)$")
 _NOT_SYMBOL = re.compile(r"^(?:[IVX]+|[IVX]+[ABC]|AND|OR|NOT|THE|WITH|DNA|RNA|CDNA|MRNA|WT|MUT)$")
 
 

@@ -417,3 +417,31 @@ def test_link_many_returns_processed_and_failed(linker):
     done, failed = linker.link_many(docs, [[Mention(0, 7, "aspirin", D)]])
     assert failed == []
     assert done[0][0].entity.id == "MESH:D001241"
+
+
+def test_a_gene_symbol_the_tagger_left_out_is_read_before_its_state(linker):
+    text = "HER2 positive breast cancer, a BRAF inhibitor and EGFR-mutant tumours."
+    doc = Document("PMID:12", "text", text)
+    cancer = mention("breast cancer", text, DIS)
+    egfr = mention("EGFR-mutant", text, G)
+    linked = linker.link(doc, [cancer, egfr])
+    got = sorted((lm.mention.text, lm.entity.id if lm.entity else None) for lm in linked)
+    # "inhibitor" names a drug class, not the gene's state; EGFR was read already
+    assert got == [
+        ("EGFR-mutant", "NCBIGene:1956"),
+        ("HER2", "NCBIGene:2064"),
+        ("breast cancer", "MESH:D001943"),
+    ]
+    off = DictionaryLinker(
+        kb=linker.kb,
+        config=LinkerConfig(context_genes=False),
+        abbreviations=linker.abbreviation_finder,
+    )
+    assert len(off.link(doc, [cancer, egfr])) == 2
+
+
+def test_a_gene_named_after_its_kind_links_through_the_symbol(linker):
+    text = "a nonsense mutation in the tumor-suppressor gene BRAF"
+    doc = Document("PMID:13", "text", text)
+    (lm,) = linker.link(doc, [mention("tumor-suppressor gene BRAF", text, G)])
+    assert lm.entity.id == "NCBIGene:673"

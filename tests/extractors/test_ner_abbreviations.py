@@ -124,18 +124,21 @@ def test_words_after_the_variant_leave_the_gene_span():
 def test_a_variant_read_without_its_gene_gets_the_symbol_before_it():
     from extractors.ner.recognizer import gene_before_variant
 
-    text = "stage IV BRAF V600E melanoma; stage IV V600K; KIT-D816V; the EGFR L858R"
+    text = "stage IV BRAF V600E melanoma; stage IV V600K; KIT-D816V; the EGFR L858R; NRAS (Q61K)"
 
     def variant(surface: str) -> Mention:
         start = text.index(surface)
         return Mention(start, start + len(surface), surface, EntityType.VARIANT, score=0.9)
 
-    v600e, v600k, d816v, l858r = (variant(x) for x in ("V600E", "V600K", "D816V", "L858R"))
+    v600e, v600k, d816v, l858r, q61k = (
+        variant(x) for x in ("V600E", "V600K", "D816V", "L858R", "Q61K")
+    )
     egfr = Mention(text.index("EGFR"), text.index("EGFR") + 4, "EGFR", EntityType.GENE)
-    out = gene_before_variant(text, [v600e, v600k, d816v, egfr, l858r])
-    added = out[5:]
+    out = gene_before_variant(text, [v600e, v600k, d816v, egfr, l858r, q61k])
+    added = out[6:]
     assert [(m.text, m.type, m.label) for m in added] == [
         ("BRAF", EntityType.GENE, "Gene"),
         ("KIT", EntityType.GENE, "Gene"),
+        ("NRAS", EntityType.GENE, "Gene"),
     ]  # "IV" is a stage, and EGFR was read already
-    assert out[:5] == [v600e, v600k, d816v, egfr, l858r]
+    assert out[:6] == [v600e, v600k, d816v, egfr, l858r, q61k]
