@@ -135,6 +135,7 @@ _LIST_GLUE = re.compile(
     r"acute|chronic|mild|moderate|uncomplicated|complicated)\b)*",
     re.IGNORECASE,
 )
+_CLAUSE_REACH = 100  # characters before a condition that its clause's cue words may use
 _HEADING_WORDS = 6  # a condition among a sentence's first words is a heading ("1.2 Hyperlipidemia")
 
 _ACTIONS = (
@@ -438,7 +439,7 @@ def _states_indication(
         return False
     if _GENUS.search(doc.text[max(sent.start, lm.mention.start - 30) : lm.mention.start]):
         return False  # "Streptococcus pneumoniae", "Haemophilus influenzae"
-    if _NOT_INDICATION.search(doc.text[max(sent.start, lm.mention.start - 100) : lm.mention.start]):
+    if _NOT_INDICATION.search(_clause_lead(doc, sent, lm)):
         return False
     lead = doc.text[sent.start : lm.mention.start]
     if listed or len(lead.split()) < _HEADING_WORDS:
@@ -450,6 +451,10 @@ def _states_indication(
 
 def _limited(doc: Document, sent: Sentence, lm: LinkedMention) -> bool:
     """Whether the clause before an indication limits it away ("not for the treatment of")."""
-    return bool(
-        _LIMITATION.search(doc.text[max(sent.start, lm.mention.start - 100) : lm.mention.start])
-    )
+    return bool(_LIMITATION.search(_clause_lead(doc, sent, lm)))
+
+
+def _clause_lead(doc: Document, sent: Sentence, lm: LinkedMention) -> str:
+    """The words that lead up to a condition, within its sentence: where "not for the
+    treatment of" or "because of the potential for" would stand."""
+    return doc.text[max(sent.start, lm.mention.start - _CLAUSE_REACH) : lm.mention.start]
