@@ -275,7 +275,12 @@ class DictionaryLinker:
             return _Choice(loose[0][1], SCORE_LOOSE, "loose")
         return None
 
-    def _rewritten(self, text: str, etype: EntityType) -> _Choice | None:
+    def _named(self, text: str, etype: EntityType) -> _Choice | None:
+        """The dictionary's choice for the text, else, for the ``rewrite_types``, for
+        another way of writing it (``name_rewrites``)."""
+        choice = self._dictionary(text, etype)
+        if choice is not None or etype not in self.config.rewrite_types:
+            return choice
         for variant in name_rewrites(text):
             choice = self._dictionary(variant, etype)
             if choice is not None:
@@ -313,9 +318,7 @@ class DictionaryLinker:
             if self.kb.is_unlinkable(text, etype):
                 out.append(None)
                 continue
-            choice = self._dictionary(text, etype)
-            if choice is None and etype in self.config.rewrite_types:
-                choice = self._rewritten(text, etype)
+            choice = self._named(text, etype)
             out.append(choice)
             if choice is None and etype in self.config.thresholds and len(norm(text)) >= 3:
                 misses.setdefault(etype, []).append(i)
@@ -354,9 +357,7 @@ class DictionaryLinker:
                     rest = " ".join(words[cut:])
                     if len(rest) < 4 or rest.lower() in _GENERIC_HEADS:
                         break
-                    choice = self._dictionary(rest, etype)
-                    if choice is None and etype in self.config.rewrite_types:
-                        choice = self._rewritten(rest, etype)
+                    choice = self._named(rest, etype)
                     if choice is not None:
                         out[i] = _Choice(choice.row, SCORE_TRIMMED, "trimmed")
                         break
