@@ -123,8 +123,11 @@ _LIMITATION = re.compile(
     re.IGNORECASE,
 )
 # conditions a label's Indications name without the drug treating them: an outcome
-# ("reduce the risk of death") or no condition at all ("disease", "syndrome")
-_NEVER_INDICATED = frozenset({"MESH:D003643", "MESH:D004194", "MESH:D013577"})
+# ("reduce the risk of death"), no condition at all ("disease", "syndrome"), or the class
+# word before the list of the infections meant ("indicated for the treatment of the
+# following infections:"; on LabeledIn's dev half it dropped 18 false indications and no
+# true one, F1 0.696 -> 0.704)
+_NEVER_INDICATED = frozenset({"MESH:D003643", "MESH:D004194", "MESH:D013577", "MESH:D007239"})
 _GENUS = re.compile(
     r"\b[A-Z][a-z]+(coccus|cocci|ella|bacter|monas|philus|plasma|bacillus|bacterium|dia|ria)\.?\s+$"
 )

@@ -300,6 +300,20 @@ def test_secondary_causes_after_e_g_and_risks_of_the_drug_are_no_indications():
     assert got == {"hypercholesterolemia": {False}, "stroke": {False}}
 
 
+def test_infections_in_general_introduce_the_indicated_ones():
+    vocab = VOCAB + [
+        Entity("MESH:D007239", S, "infections"),
+        Entity("MESH:D011014", S, "pneumonia"),
+        Entity("MESH:D012852", S, "sinusitis"),
+    ]
+    got = _indications(
+        "Clopidogrel is indicated for the treatment of the following infections caused by "
+        "susceptible strains: pneumonia and sinusitis.",
+        vocab,
+    )
+    assert got == {"pneumonia": {False}, "sinusitis": {False}}
+
+
 def test_every_item_of_a_long_list_of_indications_counts():
     vocab = VOCAB + [
         Entity("MESH:D007239", S, "infections"),
@@ -321,8 +335,7 @@ def test_every_item_of_a_long_list_of_indications_counts():
     )
     assert got == {
         name: {False}
-        for name in (
-            "infections",
+        for name in (  # "infections" introduces the list (see the test above)
             "empyema",
             "pneumonitis",
             "lung abscess",
