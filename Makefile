@@ -2,32 +2,43 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# two install levels: the main job needs only the serving dependencies (no torch); tests,
+# benchmarks and training add the dev and train extras
+SERVE_STAMP := $(VENV)/.installed-serve
+STAMP       := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo serve test test-fast lint bench neo4j-build neo4j-start neo4j-stop clean
+.PHONY: setup setup-serve demo serve test test-fast lint bench neo4j-build neo4j-start neo4j-stop clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+
+$(SERVE_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $(SERVE_STAMP)
+
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e ".[dev,train]"
-	touch $(STAMP)
+	touch $(STAMP) $(SERVE_STAMP)
 
 setup: $(STAMP)
 
+setup-serve: $(SERVE_STAMP)
+
 # The main job: ingest the shipped sample into the embedded store, then serve the API.
-demo: setup
+demo: setup-serve
 	$(BIN)/medkg ingest samples/
 	$(BIN)/medkg stats
 	$(BIN)/medkg serve --host $(HOST) --port $(PORT)
 
-serve: setup
+serve: setup-serve
 	$(BIN)/medkg serve --host $(HOST) --port $(PORT)
 
-neo4j-build: setup
+neo4j-build: setup-serve
 	$(BIN)/python scripts/neo4j.py build
 
 neo4j-start: neo4j-build
