@@ -28,6 +28,8 @@ ENV PYTHONUNBUFFERED=1 \
 COPY --from=build /opt/medkg /opt/medkg
 # Shipped models are read from MEDKG_MODELS_DIR (the installed package has no repo root).
 COPY models /app/models
+# the demo sample, for `docker compose run --rm api medkg ingest samples/`
+COPY samples /app/samples
 RUN useradd --create-home --uid 10001 medkg
 USER medkg
 WORKDIR /app
