@@ -39,7 +39,8 @@ from extractors.abbreviations import Abbreviation, AbbreviationFinder, long_form
 from extractors.base import Failure, LinkedMention
 from extractors.linking.fuzzy import FuzzyIndex
 from extractors.linking.kb import RANK_SYNONYM, KnowledgeBase
-from extractors.linking.normalize import is_stop_word, norm, singular, strip_salt, tokens
+from extractors.linking.normalize import is_stop_word, norm, strip_salt, tokens
+from extractors.linking.rewrites import name_rewrites
 from extractors.linking.variants import VariantResolver
 from extractors.variants import parse as parse_variant
 from kg.model import Document, Entity, EntityType, Mention
@@ -91,55 +92,6 @@ _GENE_LEAD = re.compile(
     r"|(?:the\s+)?(?:[\w-]+\s+)?(?:genes?|oncogenes?|proteins?))[\s-]+",
     re.I,
 )
-# words that clinical writing and MeSH use interchangeably in disease names (the "synonym
-# replacement" and "affixation" sieves of D'Souza & Ng 2015): "uterine bleeding" is MeSH's
-# Uterine Hemorrhage, "liver tumors" Liver Neoplasms, "renal impairment" Renal Insufficiency
-_WORD_SYNONYMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "bleeding": ("hemorrhage",),
-        "hemorrhage": ("bleeding",),
-        "kidney": ("renal",),
-        "renal": ("kidney",),
-        "liver": ("hepatic",),
-        "hepatic": ("liver",),
-        "heart": ("cardiac",),
-        "cardiac": ("heart",),
-        "lung": ("pulmonary",),
-        "pulmonary": ("lung",),
-        "brain": ("cerebral",),
-        "cerebral": ("brain",),
-        "stomach": ("gastric",),
-        "gastric": ("stomach",),
-        "skin": ("cutaneous",),
-        "cutaneous": ("skin",),
-        "colon": ("colonic",),
-        "colonic": ("colon",),
-        "cancer": ("neoplasms", "carcinoma"),
-        "carcinoma": ("cancer",),
-        "tumor": ("neoplasms",),
-        "bowel": ("intestinal",),
-        "muscular": ("muscle",),
-        "muscle": ("muscular",),
-        "ocular": ("eye",),
-        "eye": ("ocular",),
-        "mouth": ("oral",),
-        "dermatologic": ("skin",),
-        "dermatological": ("skin",),
-        "impairment": ("insufficiency", "dysfunction"),
-        "failure": ("insufficiency",),
-        "disorder": ("disease",),
-        "disease": ("disorder",),
-        "seizure": ("convulsion",),
-        "convulsion": ("seizure",),
-        "versus": ("vs",),  # MeSH's "Graft vs Host Disease"
-    }
-)
-# a disease adjective's noun ("psychotic" -> "psychosis", "hypertensive" -> "hypertension",
-# "edematous" -> "edema", "migraineurs" -> "migraine": the affixation sieve of the same paper)
-_ADJECTIVE_ENDINGS = (
-    ("otic", "osis"), ("etic", "etes"), ("ptic", "psy"), ("ic", "ia"), ("ive", "ion"),
-    ("atous", "a"), ("eurs", "e"), ("eur", "e"),
-)  # fmt: skip
 # a gene symbol the tagger left out, written before its state ("HER2 positive breast
 # cancer", "MET amplification", "ALK-rearranged")
 _GENE_IN_CONTEXT = re.compile(
@@ -716,28 +668,3 @@ def _nearest_gene(
     if len(ids) == 1:
         return genes[0].entity
     return None
-
-
-def name_rewrites(text: str) -> list[str]:
-    """Other ways to write a disease name, most literal first: the noun for a closing
-    adjective ("cataleptic" -> "catalepsy"), then the name with one word, then two, swapped
-    for a synonym (``_WORD_SYNONYMS``; plurals are read as their singular)."""
-    words = norm(text).split()
-    if not words:
-        return []
-    out: list[str] = []
-    last = words[-1]
-    for suffix, noun in _ADJECTIVE_ENDINGS:
-        if last.endswith(suffix) and len(last) > len(suffix) + 3:
-            out.append(" ".join([*words[:-1], last[: -len(suffix)] + noun]))
-    options = [(i, alt) for i, w in enumerate(words) for alt in _WORD_SYNONYMS.get(singular(w), ())]
-    for i, alt in options:
-        out.append(" ".join(words[:i] + [alt] + words[i + 1 :]))
-    for a in range(len(options)):
-        for b in range(a + 1, len(options)):
-            (i, x), (j, y) = options[a], options[b]
-            if i != j:
-                w = list(words)
-                w[i], w[j] = x, y
-                out.append(" ".join(w))
-    return out

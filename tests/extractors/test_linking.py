@@ -14,7 +14,8 @@ from extractors.linking.kb import (
     KBRecord,
     KnowledgeBase,
 )
-from extractors.linking.linker import DictionaryLinker, LinkerConfig, name_rewrites
+from extractors.linking.linker import DictionaryLinker, LinkerConfig
+from extractors.linking.rewrites import name_rewrites
 from kg.model import Document, EntityType, Mention
 
 D, DIS, G, V = EntityType.DRUG, EntityType.DISEASE, EntityType.GENE, EntityType.VARIANT

@@ -1,0 +1,83 @@
+"""Other ways of writing a disease name, for the linker's second dictionary look-up."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from extractors.linking.normalize import norm, singular
+
+# words that clinical writing and MeSH use interchangeably in disease names (the "synonym
+# replacement" and "affixation" sieves of D'Souza & Ng 2015): "uterine bleeding" is MeSH's
+# Uterine Hemorrhage, "liver tumors" Liver Neoplasms, "renal impairment" Renal Insufficiency
+_WORD_SYNONYMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "bleeding": ("hemorrhage",),
+        "hemorrhage": ("bleeding",),
+        "kidney": ("renal",),
+        "renal": ("kidney",),
+        "liver": ("hepatic",),
+        "hepatic": ("liver",),
+        "heart": ("cardiac",),
+        "cardiac": ("heart",),
+        "lung": ("pulmonary",),
+        "pulmonary": ("lung",),
+        "brain": ("cerebral",),
+        "cerebral": ("brain",),
+        "stomach": ("gastric",),
+        "gastric": ("stomach",),
+        "skin": ("cutaneous",),
+        "cutaneous": ("skin",),
+        "colon": ("colonic",),
+        "colonic": ("colon",),
+        "cancer": ("neoplasms", "carcinoma"),
+        "carcinoma": ("cancer",),
+        "tumor": ("neoplasms",),
+        "bowel": ("intestinal",),
+        "muscular": ("muscle",),
+        "muscle": ("muscular",),
+        "ocular": ("eye",),
+        "eye": ("ocular",),
+        "mouth": ("oral",),
+        "dermatologic": ("skin",),
+        "dermatological": ("skin",),
+        "impairment": ("insufficiency", "dysfunction"),
+        "failure": ("insufficiency",),
+        "disorder": ("disease",),
+        "disease": ("disorder",),
+        "seizure": ("convulsion",),
+        "convulsion": ("seizure",),
+        "versus": ("vs",),  # MeSH's "Graft vs Host Disease"
+    }
+)
+# a disease adjective's noun ("psychotic" -> "psychosis", "hypertensive" -> "hypertension",
+# "edematous" -> "edema", "migraineurs" -> "migraine": the affixation sieve of the same paper)
+_ADJECTIVE_ENDINGS = (
+    ("otic", "osis"), ("etic", "etes"), ("ptic", "psy"), ("ic", "ia"), ("ive", "ion"),
+    ("atous", "a"), ("eurs", "e"), ("eur", "e"),
+)  # fmt: skip
+
+
+def name_rewrites(text: str) -> list[str]:
+    """Other ways to write a disease name, most literal first: the noun for a closing
+    adjective ("cataleptic" -> "catalepsy"), then the name with one word, then two, swapped
+    for a synonym (``_WORD_SYNONYMS``; plurals are read as their singular)."""
+    words = norm(text).split()
+    if not words:
+        return []
+    out: list[str] = []
+    last = words[-1]
+    for suffix, noun in _ADJECTIVE_ENDINGS:
+        if last.endswith(suffix) and len(last) > len(suffix) + 3:
+            out.append(" ".join([*words[:-1], last[: -len(suffix)] + noun]))
+    options = [(i, alt) for i, w in enumerate(words) for alt in _WORD_SYNONYMS.get(singular(w), ())]
+    for i, alt in options:
+        out.append(" ".join(words[:i] + [alt] + words[i + 1 :]))
+    for a in range(len(options)):
+        for b in range(a + 1, len(options)):
+            (i, x), (j, y) = options[a], options[b]
+            if i != j:
+                w = list(words)
+                w[i], w[j] = x, y
+                out.append(" ".join(w))
+    return out
