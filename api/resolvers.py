@@ -134,6 +134,10 @@ class Node:
     def xrefs(self) -> tuple[str, ...]:
         return self.entity.xrefs
 
+    @property
+    def broader(self) -> tuple[str, ...]:
+        return self.entity.broader
+
 
 def nodes(entities: Sequence[Entity]) -> list[Node]:
     group = tuple(e.id for e in entities)

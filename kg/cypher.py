@@ -6,7 +6,7 @@ our own enums (``Predicate``, ``EntityType``), so each variant is built once, he
 
 Graph layout (Neo4j 5):
 
-* ``(:Entity:<Type> {id, type, name, synonyms, xrefs, names})``; ``names`` holds the
+* ``(:Entity:<Type> {id, type, name, synonyms, xrefs, broader, names})``; ``names`` holds the
   normalised name, synonyms and case-folded id that ``find_entities`` searches.
 * A statement is a relationship ``(subject)-[:<PREDICATE> {key, action?, direction?,
   confidence, evidence_count, document_count}]->(object)``; ``key`` is unique per type.
@@ -62,7 +62,8 @@ SET l.writes = coalesce(l.writes, 0) + 1
 READ_ENTITIES = """
 UNWIND $ids AS id
 MATCH (n:Entity {id: id})
-RETURN n.id AS id, n.type AS type, n.name AS name, n.synonyms AS synonyms, n.xrefs AS xrefs
+RETURN n.id AS id, n.type AS type, n.name AS name, n.synonyms AS synonyms, n.xrefs AS xrefs,
+       n.broader AS broader
 """
 
 # Statement ends the batch does not rewrite: their type is all validation needs, and
@@ -155,7 +156,7 @@ UPSERT_ENTITIES = _by_type(
 UNWIND $rows AS row
 MERGE (n:Entity {id: row.id})
 SET n:__LABEL__, n.type = row.type, n.name = row.name, n.synonyms = row.synonyms,
-    n.xrefs = row.xrefs, n.names = row.names
+    n.xrefs = row.xrefs, n.broader = row.broader, n.names = row.names
 """
 )
 
@@ -256,7 +257,8 @@ WITH hits, size([h IN hits WHERE h.rank < 2]) AS close
 UNWIND hits AS h
 WITH h.n AS n, h.rank AS rank, close
 WHERE (rank < 2 OR close < $limit) AND ($types IS NULL OR n.type IN $types)
-RETURN n.id AS id, n.type AS type, n.name AS name, n.synonyms AS synonyms, n.xrefs AS xrefs
+RETURN n.id AS id, n.type AS type, n.name AS name, n.synonyms AS synonyms, n.xrefs AS xrefs,
+       n.broader AS broader
 ORDER BY rank, id
 LIMIT $limit
 """
@@ -288,7 +290,7 @@ UNWIND page AS e
 WITH id, a, e.r AS r, e.b AS b, e.dir AS dir
 RETURN id, dir, type(r) AS predicate, properties(r) AS r,
        b.id AS b_id, b.type AS b_type, b.name AS b_name, b.synonyms AS b_synonyms,
-       b.xrefs AS b_xrefs
+       b.xrefs AS b_xrefs, b.broader AS b_broader
 """
 )
 
@@ -318,7 +320,8 @@ RETURN properties(d) AS d
 # Keyset pages (ordered by an indexed key) keep exports bounded in memory.
 PAGE_ENTITIES = """
 MATCH (n:Entity) WHERE n.id > $after
-RETURN n.id AS id, n.type AS type, n.name AS name, n.synonyms AS synonyms, n.xrefs AS xrefs
+RETURN n.id AS id, n.type AS type, n.name AS name, n.synonyms AS synonyms, n.xrefs AS xrefs,
+       n.broader AS broader
 ORDER BY n.id LIMIT $rows
 """
 

@@ -61,7 +61,12 @@ COMPACT_EVERY = 200  # batches per log generation before a new snapshot is writt
 
 def _entity_from(d: dict[str, Any]) -> Entity:
     return Entity(
-        d["id"], EntityType(d["type"]), d["name"], tuple(d["synonyms"]), tuple(d["xrefs"])
+        d["id"],
+        EntityType(d["type"]),
+        d["name"],
+        tuple(d["synonyms"]),
+        tuple(d["xrefs"]),
+        tuple(d.get("broader", ())),  # absent from stores written before the field
     )
 
 

@@ -18,7 +18,8 @@ import networkx as nx
 from kg.biolink import CATEGORY, PREDICATE
 from kg.store import GraphStore, mention_order
 
-NODE_COLUMNS = ["id", "category", "name", "synonym", "xref"]
+# broad_match: Biolink's mapping slot, for the nearest MeSH heading of a concept MeSH lacks
+NODE_COLUMNS = ["id", "category", "name", "synonym", "xref", "broad_match"]
 EDGE_COLUMNS = [
     "id",
     "subject",
@@ -58,7 +59,16 @@ def write_kgx(store: GraphStore, out: Path) -> list[Path]:
         w = csv.writer(fh, delimiter="\t", lineterminator="\n")
         w.writerow(NODE_COLUMNS)
         for e in sorted(store.iter_entities(), key=lambda e: e.id):
-            w.writerow([e.id, CATEGORY[e.type], e.name, "|".join(e.synonyms), "|".join(e.xrefs)])
+            w.writerow(
+                [
+                    e.id,
+                    CATEGORY[e.type],
+                    e.name,
+                    "|".join(e.synonyms),
+                    "|".join(e.xrefs),
+                    "|".join(e.broader),
+                ]
+            )
     with edges.open("w", newline="") as fh:
         w = csv.writer(fh, delimiter="\t", lineterminator="\n")
         w.writerow(EDGE_COLUMNS)

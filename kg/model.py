@@ -215,6 +215,9 @@ class Entity:
     name: str
     synonyms: tuple[str, ...] = ()
     xrefs: tuple[str, ...] = ()
+    # for a concept MeSH lacks: the nearest broader MeSH headings, as MeSH-annotated corpora
+    # normalise it ("left bundle branch block" -> Bundle-Branch Block); not ids of this entity
+    broader: tuple[str, ...] = ()
 
     @property
     def aliases(self) -> tuple[str, ...]:
@@ -226,8 +229,9 @@ class Entity:
 
     def id_in(self, prefixes: Collection[str]) -> str:
         """Its identifier in the first namespace of ``prefixes`` it has (the id, then the
-        aliases), else the id: how an evaluation reads a node in a corpus's vocabulary."""
-        for curie in (self.id, *self.aliases):
+        aliases, then a broader heading), else the id: how an evaluation reads a node in a
+        corpus's vocabulary, whose annotators chose the nearest heading it has."""
+        for curie in (self.id, *self.aliases, *self.broader):
             if curie.partition(":")[0] in prefixes:
                 return curie
         return self.id

@@ -60,6 +60,7 @@ def entity_row(e: Entity) -> dict[str, Any]:
         "name": e.name,
         "synonyms": list(e.synonyms),
         "xrefs": list(e.xrefs),
+        "broader": list(e.broader),
         "names": search_names(e),
     }
 
@@ -71,6 +72,7 @@ def entity_from(r: Any, prefix: str = "") -> Entity:
         r[prefix + "name"] or "",
         tuple(r[prefix + "synonyms"] or ()),
         tuple(r[prefix + "xrefs"] or ()),
+        tuple(r[prefix + "broader"] or ()),
     )
 
 

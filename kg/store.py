@@ -153,7 +153,12 @@ def validate_batch(batch: WriteBatch, known: Mapping[str, Entity]) -> None:
 def merge_entity(old: Entity | None, new: Entity) -> Entity:
     if old is None:
         return Entity(
-            new.id, new.type, new.name, tuple(sorted(set(new.synonyms))), tuple(sorted(set(new.xrefs)))
+            new.id,
+            new.type,
+            new.name,
+            tuple(sorted(set(new.synonyms))),
+            tuple(sorted(set(new.xrefs))),
+            tuple(sorted(set(new.broader))),
         )
     return Entity(
         id=old.id,
@@ -161,6 +166,7 @@ def merge_entity(old: Entity | None, new: Entity) -> Entity:
         name=old.name or new.name,
         synonyms=tuple(sorted(set(old.synonyms) | set(new.synonyms))),
         xrefs=tuple(sorted(set(old.xrefs) | set(new.xrefs))),
+        broader=tuple(sorted(set(old.broader) | set(new.broader))),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from api.pagination import decode_cursor, encode_cursor
 from tests.api import graph as g
 from tests.api.conftest import codes
@@ -73,6 +75,15 @@ def test_an_id_several_entities_claim_is_refused(egql, embedded_graph):
     assert body["data"]["disease"] is None and codes(body) == ["NOT_FOUND"]
     message = body["errors"][0]["message"]
     assert g.NSCLC.id in message and g.BREAST.id in message
+
+
+def test_a_disease_mesh_lacks_shows_its_broader_heading(egql, embedded_graph):
+    from kg.model import Entity, EntityType, WriteBatch
+
+    lbbb = Entity("DOID:10272", EntityType.DISEASE, "left bundle branch block")
+    embedded_graph.apply(WriteBatch(entities=(replace(lbbb, broader=("MESH:D002037",)),)))
+    body = egql('{ a: disease(id: "DOID:10272") { broader } b: disease(name: "Pain") { broader } }')
+    assert body["data"] == {"a": {"broader": ["MESH:D002037"]}, "b": {"broader": []}}
 
 
 def test_lookup_needs_exactly_one_key(gql):

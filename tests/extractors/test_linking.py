@@ -182,6 +182,35 @@ def test_trimming_stops_before_a_bare_head_noun():
     assert [lm.entity.id if lm.entity else None for lm in linked] == [None, "MESH:D012213"]
 
 
+def test_a_disease_mesh_lacks_carries_its_nearest_mesh_heading():
+    records = (
+        KBRecord("DOID:10272", DIS, "left bundle branch block"),
+        KBRecord("MESH:D002037", DIS, "Bundle-Branch Block"),
+        KBRecord("DOID:0050859", DIS, "hemorrhagic cystitis", ("MESH:D006470",)),
+        KBRecord("DOID:9999", DIS, "acute syndrome"),
+    )
+    text = "Left bundle branch block, bundle-branch block, hemorrhagic cystitis, acute syndrome."
+    doc = Document("PMID:1", "text", text)
+    ms = [
+        mention("Left bundle branch block", text, DIS),
+        mention("bundle-branch block", text, DIS),
+        mention("hemorrhagic cystitis", text, DIS),
+        mention("acute syndrome", text, DIS),
+    ]
+    linked = plain_linker(*records).link(doc, ms)
+    got = [(lm.entity.id, lm.entity.broader) for lm in linked]
+    assert got == [
+        ("DOID:10272", ("MESH:D002037",)),  # the node stays the specific concept
+        ("MESH:D002037", ()),
+        ("DOID:0050859", ()),  # MeSH knows it already (an xref)
+        ("DOID:9999", ()),  # never a bare head noun ("syndrome")
+    ]
+    off = DictionaryLinker(
+        kb=plain_linker(*records).kb, config=LinkerConfig(fuzzy=False, broader_headings=False)
+    )
+    assert off.link(doc, ms[:1])[0].entity.broader == ()
+
+
 def test_name_rewrites_read_adjectives_then_swap_one_word_then_two():
     assert name_rewrites("uterine bleeding") == ["uterine hemorrhage"]
     assert name_rewrites("Liver Tumors") == [

@@ -1,10 +1,11 @@
 import csv
+from dataclasses import replace
 
 import networkx as nx
 
 from kg.embedded import EmbeddedStore
 from kg.export import write_graphml, write_kgx
-from kg.model import WriteBatch
+from kg.model import Entity, EntityType, WriteBatch
 from tests.kg.factories import ABL1, ALL, IMATINIB, evidence, mention, targets
 
 GLORP = mention("PMID:1", "Glorpamab", start=4)
@@ -31,6 +32,16 @@ def test_kgx_uses_biolink_names(tmp_path):
     node_rows = {r["id"]: r for r in csv.DictReader(nodes.open(), delimiter="\t")}
     assert node_rows[IMATINIB.id]["category"] == "biolink:ChemicalEntity"
     assert "Gleevec" in node_rows[IMATINIB.id]["synonym"].split("|")
+    assert node_rows[IMATINIB.id]["broad_match"] == ""
+
+
+def test_kgx_writes_a_broader_heading_as_broad_match(tmp_path):
+    s = EmbeddedStore(tmp_path / "g")
+    lbbb = Entity("DOID:10272", EntityType.DISEASE, "left bundle branch block")
+    s.apply(WriteBatch(entities=(replace(lbbb, broader=("MESH:D002037",)),)))
+    nodes, _edges, _mentions = write_kgx(s, tmp_path / "kgx")
+    (row,) = csv.DictReader(nodes.open(), delimiter="\t")
+    assert row["id"] == "DOID:10272" and row["broad_match"] == "MESH:D002037"
 
 
 def test_graphml_round_trips(tmp_path):

@@ -31,3 +31,16 @@ def test_entity_id_in_a_namespace():
     assert e.id_in({"MESH"}) == "MESH:D000068877"
     assert e.id_in({"DRUGBANK", "MESH"}) == "DRUGBANK:DB00619"  # its own id comes first
     assert e.id_in({"RXNORM"}) == e.id_in(()) == "DRUGBANK:DB00619"
+
+
+def test_a_broader_heading_is_read_after_the_entitys_own_ids():
+    e = Entity(
+        "DOID:10272",
+        EntityType.DISEASE,
+        "left bundle branch block",
+        xrefs=("OMIM:1",),
+        broader=("MESH:D002037",),
+    )
+    assert e.id_in({"MESH"}) == "MESH:D002037"
+    assert e.id_in({"OMIM", "MESH"}) == "OMIM:1"  # an id of the concept itself comes first
+    assert e.aliases == ("OMIM:1",)  # a broader heading is no id of this entity

@@ -92,6 +92,17 @@ def test_entity_upsert_merges_synonyms(store):
     assert set(got.synonyms) == {"Gleevec", "STI-571", "CGP 57148"}
 
 
+def test_broader_headings_round_trip_and_merge(store):
+    lbbb = Entity("DOID:10272", EntityType.DISEASE, "left bundle branch block")
+    store.apply(WriteBatch(entities=(lbbb,)))
+    assert store.get_entities([lbbb.id])[lbbb.id].broader == ()
+    store.apply(WriteBatch(entities=(replace(lbbb, broader=("MESH:D002037",)),)))
+    got = store.get_entities([lbbb.id])[lbbb.id]
+    assert got.broader == ("MESH:D002037",)
+    assert store.find_entities("left bundle branch block")[0].broader == ("MESH:D002037",)
+    assert next(e for e in store.iter_entities() if e.id == lbbb.id).broader == ("MESH:D002037",)
+
+
 def test_get_entities_skips_unknown_ids(store):
     store.apply(WriteBatch(entities=(IMATINIB, ABL1)))
     got = store.get_entities([IMATINIB.id, "MESH:D999999", ABL1.id])
