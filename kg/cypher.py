@@ -67,11 +67,13 @@ RETURN n.id AS id, n.type AS type, n.name AS name, n.synonyms AS synonyms, n.xre
 """
 
 # Statement ends the batch does not rewrite: their type is all validation needs, and
-# reading the name lists of every end was a tenth of a batch's time.
+# reading the name lists of every end was a tenth of a batch's time. Existence reads return
+# one collected row: a record per id cost more in Bolt round trips than the look-ups did
+# (benchmarks/bench_neo4j_writes.py: 170 -> 37 ms of a 10,000-statement run).
 READ_ENTITY_TYPES = """
 UNWIND $ids AS id
 MATCH (n:Entity {id: id})
-RETURN n.id AS id, n.type AS type
+RETURN collect(n.id) AS ids, collect(n.type) AS types
 """
 
 
@@ -91,7 +93,7 @@ EXISTING_STATEMENTS = _by_predicate(
 UNWIND $keys AS k
 MATCH ()-[r:__TYPE__ {key: k}]->()
 USING INDEX r:__TYPE__(key)
-RETURN r.key AS key
+RETURN collect(r.key) AS keys
 """
 )
 
@@ -117,7 +119,7 @@ RETURN count(*) AS removed
 EXISTING_MENTIONS = """
 UNWIND $keys AS k
 MATCH (m:Mention {key: k})
-RETURN m.key AS key
+RETURN collect(m.key) AS keys
 """
 
 # MERGE on the constrained key; properties spelled out, as for evidence. A null section

@@ -299,8 +299,9 @@ class Neo4jStore:
                 stored[r["id"]] = entity_from(r)
         known = dict(stored)
         for chunk in chunks(sorted(ends), n):
-            for r in tx.run(cypher.READ_ENTITY_TYPES, ids=list(chunk)):
-                known[r["id"]] = Entity(r["id"], EntityType(r["type"]), "")
+            r = tx.run(cypher.READ_ENTITY_TYPES, ids=list(chunk)).single(strict=True)
+            for eid, etype in zip(r["ids"], r["types"], strict=True):
+                known[eid] = Entity(eid, EntityType(etype), "")
         for e in batch.entities:
             known[e.id] = merge_entity(known.get(e.id), e)
         validate_batch(batch, known)  # raises before anything is written: the tx rolls back
@@ -313,9 +314,8 @@ class Neo4jStore:
             by_pred[st.predicate].append(key)
         for pred, keys in by_pred.items():
             for chunk in chunks(keys, n):
-                existing.update(
-                    r["key"] for r in tx.run(cypher.EXISTING_STATEMENTS[pred], keys=list(chunk))
-                )
+                r = tx.run(cypher.EXISTING_STATEMENTS[pred], keys=list(chunk)).single(strict=True)
+                existing.update(r["keys"])
 
         # 2. Replaced evidence goes first; its statements are touched.
         ev_removed = m_removed = 0
@@ -370,7 +370,7 @@ class Neo4jStore:
         for chunk in chunks(mention_rows, n):
             keys = [row["key"] for row in chunk]
             stored_mentions.update(
-                r["key"] for r in tx.run(cypher.EXISTING_MENTIONS, keys=keys)
+                tx.run(cypher.EXISTING_MENTIONS, keys=keys).single(strict=True)["keys"]
             )
             tx.run(cypher.UPSERT_MENTIONS, rows=list(chunk)).consume()
 
