@@ -387,23 +387,51 @@ class DictionaryLinker:
         """ "nausea and vomiting" as two mentions, "nausea" and "vomiting", when the whole
         phrase is no KB name of its type and every part is one: a coordination names each
         part, and one entity for the whole would keep only one of them."""
+        return [m for m, _ in self._coordinations(mentions)]
+
+    def _coordinations(self, mentions: Sequence[Mention]) -> list[tuple[Mention, str]]:
+        """Each mention, split as ``split_coordinations`` says, with the name it stands
+        for: its own text, or for an elided part the text with the words it shares."""
         if not self.config.split_types:
-            return list(mentions)
-        out: list[Mention] = []
+            return [(m, m.text) for m in mentions]
+        out: list[tuple[Mention, str]] = []
         for m in mentions:
             parts = _conjuncts(m.text) if m.type in self.config.split_types else []
-            if (
-                len(parts) < 2
-                or self.kb.lookup_exact(m.text, m.type)
-                or any(self._dictionary(m.text[a:b], m.type) is None for a, b in parts)
-            ):
-                out.append(m)
+            names = (
+                self._conjunct_names(m, parts)
+                if len(parts) >= 2 and not self.kb.lookup_exact(m.text, m.type)
+                else None
+            )
+            if names is None:
+                out.append((m, m.text))
                 continue
             out.extend(
-                dataclasses.replace(m, start=m.start + a, end=m.start + b, text=m.text[a:b])
-                for a, b in parts
+                (dataclasses.replace(m, start=m.start + a, end=m.start + b, text=m.text[a:b]), n)
+                for (a, b), n in zip(parts, names, strict=True)
             )
         return out
+
+    def _conjunct_names(self, m: Mention, parts: Sequence[tuple[int, int]]) -> list[str] | None:
+        """The name each part of a coordination stands for, or None unless every one is a
+        dictionary name: the parts themselves ("nausea and vomiting"), else with the head
+        the last part shares ("gastrointestinal and musculoskeletal symptoms": gastrointestinal
+        symptoms) or the modifier the first part shares ("ventricular tachycardia and
+        fibrillation": ventricular fibrillation)."""
+        texts = [m.text[a:b] for a, b in parts]
+        first, last = texts[0].split(), texts[-1].split()
+        candidates = [texts]
+        candidates += [
+            [f"{t} {' '.join(last[-k:])}" for t in texts[:-1]] + texts[-1:]
+            for k in range(1, len(last))
+        ]
+        candidates += [
+            texts[:1] + [f"{' '.join(first[:k])} {t}" for t in texts[1:]]
+            for k in range(1, len(first))
+        ]
+        for names in candidates:
+            if all(self._dictionary(n, m.type) is not None for n in names):
+                return names
+        return None
 
     def genes_in_context(self, doc: Document, mentions: Sequence[Mention]) -> list[Mention]:
         """The mentions plus a gene mention for every symbol that no mention covers and
@@ -424,7 +452,9 @@ class DictionaryLinker:
         return out
 
     def link(self, doc: Document, mentions: Sequence[Mention]) -> list[LinkedMention]:
-        mentions = self.split_coordinations(self.extend_spans(doc, mentions))
+        named = self._coordinations(self.extend_spans(doc, mentions))
+        mentions = [m for m, _ in named]
+        elided = {i: name for i, (m, name) in enumerate(named) if name != m.text}
         if self.config.context_genes:
             mentions = self.genes_in_context(doc, mentions)
         abbrevs = (
@@ -440,6 +470,9 @@ class DictionaryLinker:
             if expanded is not None:
                 queries.append((expanded, m.type))
                 owners.append((i, "long"))
+            if i in elided:  # "musculoskeletal" of "gastrointestinal and musculoskeletal symptoms"
+                queries.append((elided[i], m.type))
+                owners.append((i, "elided"))
             queries.append((m.text, m.type))
             owners.append((i, "own"))
             bare = strip_salt(m.text) if m.type is EntityType.DRUG else ""

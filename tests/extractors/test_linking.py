@@ -384,6 +384,37 @@ def test_coordinations_split_into_their_named_parts(linker):
     assert text[first.start : first.end] == "vomiting"
 
 
+def test_elided_coordinations_split_into_the_names_they_stand_for():
+    linker = plain_linker(
+        KBRecord("MESH:D009461", DIS, "neurologic symptoms"),
+        KBRecord("MESH:D009140", DIS, "musculoskeletal symptoms"),
+        KBRecord("MESH:D017180", DIS, "ventricular tachycardia"),
+        KBRecord("MESH:D014693", DIS, "ventricular fibrillation"),
+        KBRecord("MESH:D007674", DIS, "renal failure"),
+    )
+    text = (
+        "neurologic and musculoskeletal symptoms; ventricular tachycardia and fibrillation; "
+        "renal and hepatic failure"
+    )
+    doc = Document("PMID:13", "text", text)
+    ms = [
+        mention("neurologic and musculoskeletal symptoms", text, DIS),  # a shared head
+        mention("ventricular tachycardia and fibrillation", text, DIS),  # a shared modifier
+        mention("renal and hepatic failure", text, DIS),  # "hepatic failure" names nothing
+    ]
+    linked = linker.link(doc, ms)
+    got = [(lm.mention.text, lm.entity.id if lm.entity else None) for lm in linked]
+    assert got == [
+        ("neurologic", "MESH:D009461"),  # the span stays the words written
+        ("musculoskeletal symptoms", "MESH:D009140"),
+        ("ventricular tachycardia", "MESH:D017180"),
+        ("fibrillation", "MESH:D014693"),
+        ("renal and hepatic failure", None),
+    ]
+    for lm in linked:
+        assert text[lm.mention.start : lm.mention.end] == lm.mention.text
+
+
 def test_lookup_free_text_with_types(linker):
     top, score = linker.lookup("Tylenol")[0]
     assert top.id == "MESH:D000082" and score == 1.0
