@@ -23,6 +23,9 @@ _SPELLING = (
     ("aemia", "emia"), ("oesophag", "esophag"), ("paediatr", "pediatr"), ("leukaem", "leukem"),
     ("foetal", "fetal"), ("diarrhoea", "diarrhea"), ("ischaem", "ischem"), ("sulph", "sulf"),
     ("oestr", "estr"), ("caesar", "cesar"), ("haemorrh", "hemorrh"), ("coeliac", "celiac"),
+    ("pnoea", "pnea"), ("anaesth", "anesth"), ("leucop", "leukop"), ("leucocyt", "leukocyt"),
+    ("faec", "fec"), ("behaviour", "behavior"), ("aluminium", "aluminum"), ("gynaecol", "gynecol"),
+    ("orthopaed", "orthoped"), ("foetus", "fetus"),
 )  # fmt: skip
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _STOP = frozenset({"of", "the", "and", "in", "with", "a", "an", "to", "for", "by", "on", "or"})

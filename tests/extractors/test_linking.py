@@ -415,6 +415,23 @@ def test_elided_coordinations_split_into_the_names_they_stand_for():
         assert text[lm.mention.start : lm.mention.end] == lm.mention.text
 
 
+@pytest.mark.parametrize(
+    ("british", "us"),
+    [
+        ("apnoea", "Apnea"),
+        ("leucopenia", "Leukopenia"),
+        ("anaesthesia", "Anesthesia"),
+        ("faecal incontinence", "Fecal Incontinence"),
+        ("oedema", "Edema"),
+    ],
+)
+def test_british_spellings_link_to_the_us_names(british, us):
+    linker = plain_linker(KBRecord("MESH:D000001", DIS, us))
+    doc = Document("PMID:14", "text", f"Severe {british} was seen.")
+    (lm,) = linker.link(doc, [mention(british, doc.text, DIS)])
+    assert lm.entity is not None and lm.entity.name == us
+
+
 def test_lookup_free_text_with_types(linker):
     top, score = linker.lookup("Tylenol")[0]
     assert top.id == "MESH:D000082" and score == 1.0
