@@ -385,8 +385,9 @@ class DictionaryLinker:
 
     def split_coordinations(self, mentions: Sequence[Mention]) -> list[Mention]:
         """ "nausea and vomiting" as two mentions, "nausea" and "vomiting", when the whole
-        phrase is no KB name of its type and every part is one: a coordination names each
-        part, and one entity for the whole would keep only one of them."""
+        phrase is no KB name of its type and every part is one, alone or with the words the
+        parts share (``_conjunct_names``): a coordination names each part, and one entity for
+        the whole would keep only one of them."""
         return [m for m, _ in self._coordinations(mentions)]
 
     def _coordinations(self, mentions: Sequence[Mention]) -> list[tuple[Mention, str]]:
