@@ -47,9 +47,13 @@ _WORD_SYNONYMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "disease": ("disorder",),
         "seizure": ("convulsion",),
         "convulsion": ("seizure",),
+        "infection": ("diseases infectious",),  # "skin infections": Skin Diseases, Infectious
         "versus": ("vs",),  # MeSH's "Graft vs Host Disease"
     }
 )
+# phrases read as a shorter one before the word swaps: drug labels' "skin and skin structure
+# infections" are skin infections
+_PHRASES = (("skin and skin structure", "skin"), ("skin structure", "skin"))
 # a disease adjective's noun ("psychotic" -> "psychosis", "hypertensive" -> "hypertension",
 # "edematous" -> "edema", "migraineurs" -> "migraine": the affixation sieve of the same paper)
 _ADJECTIVE_ENDINGS = (
@@ -62,10 +66,16 @@ def name_rewrites(text: str) -> list[str]:
     """Other ways to write a disease name, most literal first: the noun for a closing
     adjective ("cataleptic" -> "catalepsy"), then the name with one word, then two, swapped
     for a synonym (``_WORD_SYNONYMS``; plurals are read as their singular)."""
-    words = norm(text).split()
+    key = norm(text)
+    out: list[str] = []
+    for phrase, short in _PHRASES:
+        if f" {phrase} " in f" {key} ":
+            key = f" {key} ".replace(f" {phrase} ", f" {short} ").strip()
+            out.append(key)
+            break
+    words = key.split()
     if not words:
         return []
-    out: list[str] = []
     last = words[-1]
     for suffix, noun in _ADJECTIVE_ENDINGS:
         if last.endswith(suffix) and len(last) > len(suffix) + 3:

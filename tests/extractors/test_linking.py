@@ -226,6 +226,33 @@ def test_name_rewrites_read_adjectives_then_swap_one_word_then_two():
     assert name_rewrites("") == []
 
 
+def test_labels_skin_and_skin_structure_infections_are_infectious_skin_diseases():
+    linker = plain_linker(
+        KBRecord("MESH:D012874", DIS, "Skin Diseases, Infectious"),
+        KBRecord("MESH:D001850", DIS, "Bone Diseases, Infectious"),
+        KBRecord("MESH:D007239", DIS, "Infection"),
+    )
+    names = [
+        "complicated skin and skin structure infections",
+        "skin structure infections",
+        "bone infections",
+        "wound infections",  # no "Wound Diseases, Infectious": trimmed to Infection
+    ]
+    text = "; ".join(names)
+    doc = Document("PMID:15", "text", text)
+    linked = linker.link(doc, [mention(n, text, DIS) for n in names])
+    assert [lm.entity.id if lm.entity else None for lm in linked] == [
+        "MESH:D012874",
+        "MESH:D012874",
+        "MESH:D001850",
+        "MESH:D007239",
+    ]
+    assert name_rewrites("skin and skin structure infections")[:2] == [
+        "skin infections",
+        "cutaneous infections",
+    ]
+
+
 def test_a_disease_written_another_way_links_to_the_mesh_name():
     records = (
         KBRecord("MESH:D014592", DIS, "Uterine Hemorrhage"),
