@@ -413,8 +413,8 @@ class DictionaryLinker:
         return out
 
     def _conjunct_names(self, m: Mention, parts: Sequence[tuple[int, int]]) -> list[str] | None:
-        """The name each part of a coordination stands for, or None unless every one is a
-        dictionary name: the parts themselves ("nausea and vomiting"), else with the head
+        """The name each part of a coordination stands for, or None unless the dictionary
+        knows every one, as written or rewritten (``_named``): the parts themselves ("nausea and vomiting"), else with the head
         the last part shares ("gastrointestinal and musculoskeletal symptoms": gastrointestinal
         symptoms) or the modifier the first part shares ("ventricular tachycardia and
         fibrillation": ventricular fibrillation)."""
@@ -430,7 +430,7 @@ class DictionaryLinker:
             for k in range(1, len(first))
         ]
         for names in candidates:
-            if all(self._dictionary(n, m.type) is not None for n in names):
+            if all(self._named(n, m.type) is not None for n in names):
                 return names
         return None
 

@@ -418,16 +418,19 @@ def test_elided_coordinations_split_into_the_names_they_stand_for():
         KBRecord("MESH:D017180", DIS, "ventricular tachycardia"),
         KBRecord("MESH:D014693", DIS, "ventricular fibrillation"),
         KBRecord("MESH:D007674", DIS, "renal failure"),
+        KBRecord("MESH:D007680", DIS, "Kidney Neoplasms"),
+        KBRecord("MESH:D008113", DIS, "Liver Neoplasms"),
     )
     text = (
         "neurologic and musculoskeletal symptoms; ventricular tachycardia and fibrillation; "
-        "renal and hepatic failure"
+        "renal and hepatic failure; kidney and liver tumours"
     )
     doc = Document("PMID:13", "text", text)
     ms = [
         mention("neurologic and musculoskeletal symptoms", text, DIS),  # a shared head
         mention("ventricular tachycardia and fibrillation", text, DIS),  # a shared modifier
         mention("renal and hepatic failure", text, DIS),  # "hepatic failure" names nothing
+        mention("kidney and liver tumours", text, DIS),  # names once rewritten
     ]
     linked = linker.link(doc, ms)
     got = [(lm.mention.text, lm.entity.id if lm.entity else None) for lm in linked]
@@ -437,6 +440,8 @@ def test_elided_coordinations_split_into_the_names_they_stand_for():
         ("ventricular tachycardia", "MESH:D017180"),
         ("fibrillation", "MESH:D014693"),
         ("renal and hepatic failure", None),
+        ("kidney", "MESH:D007680"),
+        ("liver tumours", "MESH:D008113"),
     ]
     for lm in linked:
         assert text[lm.mention.start : lm.mention.end] == lm.mention.text
