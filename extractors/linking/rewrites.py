@@ -63,9 +63,10 @@ _ADJECTIVE_ENDINGS = (
 
 
 def name_rewrites(text: str) -> list[str]:
-    """Other ways to write a disease name, most literal first: the noun for a closing
-    adjective ("cataleptic" -> "catalepsy"), then the name with one word, then two, swapped
-    for a synonym (``_WORD_SYNONYMS``; plurals are read as their singular)."""
+    """Other ways to write a disease name, most literal first: a label phrase read short
+    (``_PHRASES``; the rest then work on the short form), the noun for a closing adjective
+    ("cataleptic" -> "catalepsy"), then the name with one word, then two, swapped for a
+    synonym (``_WORD_SYNONYMS``; plurals are read as their singular)."""
     key = norm(text)
     out: list[str] = []
     for phrase, short in _PHRASES:
@@ -75,7 +76,7 @@ def name_rewrites(text: str) -> list[str]:
             break
     words = key.split()
     if not words:
-        return []
+        return out
     last = words[-1]
     for suffix, noun in _ADJECTIVE_ENDINGS:
         if last.endswith(suffix) and len(last) > len(suffix) + 3:
