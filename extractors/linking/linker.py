@@ -352,7 +352,8 @@ class DictionaryLinker:
     # -- documents ----------------------------------------------------------------------------
     def extend_spans(self, doc: Document, mentions: Sequence[Mention]) -> list[Mention]:
         """Mentions grown over up to three words either side when the longer phrase is a
-        KB name of the same type ("depressive disorder" -> "major depressive disorder");
+        KB name of the same type, as written or rewritten ("depressive disorder" -> "major
+        depressive disorder", "bleeding" -> "uterine bleeding", Uterine Hemorrhage);
         a same-type mention the longer span swallows ("Acute" + "maxillary sinusitis") goes."""
         if not self.config.extend_types:
             return list(mentions)
@@ -366,7 +367,7 @@ class DictionaryLinker:
                 if best is not None and end - start <= best[1] - best[0]:
                     continue
                 text = doc.text[start:end]
-                if self.kb.is_unlinkable(text, m.type) or self._dictionary(text, m.type) is None:
+                if self.kb.is_unlinkable(text, m.type) or self._named(text, m.type) is None:
                     continue
                 blocked = [
                     j

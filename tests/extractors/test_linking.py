@@ -356,6 +356,17 @@ def test_disease_spans_grow_to_a_longer_kb_name(linker):
     assert off.link(doc, ms[:1])[0].mention.text == "hypertension"
 
 
+def test_disease_spans_grow_to_a_name_written_another_way():
+    linker = plain_linker(
+        KBRecord("MESH:D014592", DIS, "Uterine Hemorrhage"),
+        KBRecord("MESH:D006470", DIS, "Hemorrhage"),
+    )
+    text = "Treatment of uterine bleeding."
+    doc = Document("SPL:4", "text", text)
+    (lm,) = linker.link(doc, [mention("bleeding", text, DIS)])
+    assert (lm.mention.text, lm.entity.id) == ("uterine bleeding", "MESH:D014592")
+
+
 def test_unlinked_drug_or_disease_mentions_that_are_a_gene_symbol_or_a_variant_are_retyped(linker):
     text = "DPYD-like: BRAF and EGFR testing; the T790M change; ABL; braf."
     doc = Document("SPL:3", "text", text)
