@@ -30,7 +30,7 @@ import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -317,15 +317,22 @@ class DictionaryLinker:
         """The MeSH disease its name, or a synonym, names once leading words are dropped
         ("left bundle branch block" -> Bundle-Branch Block), never a bare head noun."""
         for name in (entity.name, *entity.synonyms):
-            words = name.split()
-            for cut in range(1, len(words)):
-                rest = " ".join(words[cut:])
-                if len(rest) < 4 or rest.lower() in _GENERIC_HEADS:
-                    break
-                choice = self._named(rest, EntityType.DISEASE)
-                if choice is not None and self.kb.id_of(choice.row).startswith("MESH:"):
+            for choice in self._trimmed(name, EntityType.DISEASE):
+                if self.kb.id_of(choice.row).startswith("MESH:"):
                     return self.kb.id_of(choice.row)
         return None
+
+    def _trimmed(self, text: str, etype: EntityType) -> Iterator[_Choice]:
+        """The names the text's tails are, after dropping one leading word, then two, ...;
+        never a tail under four letters or a bare head noun ("syndrome")."""
+        words = text.split()
+        for cut in range(1, len(words)):
+            rest = " ".join(words[cut:])
+            if len(rest) < 4 or rest.lower() in _GENERIC_HEADS:
+                return
+            choice = self._named(rest, etype)
+            if choice is not None:
+                yield choice
 
     def _trim_pass(
         self,
@@ -339,15 +346,9 @@ class DictionaryLinker:
             for i in idx:
                 if out[i] is not None:
                     continue
-                words = queries[i][0].split()
-                for cut in range(1, len(words)):
-                    rest = " ".join(words[cut:])
-                    if len(rest) < 4 or rest.lower() in _GENERIC_HEADS:
-                        break
-                    choice = self._named(rest, etype)
-                    if choice is not None:
-                        out[i] = _Choice(choice.row, SCORE_TRIMMED, "trimmed")
-                        break
+                choice = next(self._trimmed(queries[i][0], etype), None)
+                if choice is not None:
+                    out[i] = _Choice(choice.row, SCORE_TRIMMED, "trimmed")
 
     # -- documents ----------------------------------------------------------------------------
     def extend_spans(self, doc: Document, mentions: Sequence[Mention]) -> list[Mention]:
@@ -415,10 +416,10 @@ class DictionaryLinker:
 
     def _conjunct_names(self, m: Mention, parts: Sequence[tuple[int, int]]) -> list[str] | None:
         """The name each part of a coordination stands for, or None unless the dictionary
-        knows every one, as written or rewritten (``_named``): the parts themselves ("nausea and vomiting"), else with the head
-        the last part shares ("gastrointestinal and musculoskeletal symptoms": gastrointestinal
-        symptoms) or the modifier the first part shares ("ventricular tachycardia and
-        fibrillation": ventricular fibrillation)."""
+        knows every one, as written or rewritten (``_named``): the parts themselves ("nausea
+        and vomiting"), else with the head the last part shares ("gastrointestinal and
+        musculoskeletal symptoms": gastrointestinal symptoms) or the modifier the first part
+        shares ("ventricular tachycardia and fibrillation": ventricular fibrillation)."""
         texts = [m.text[a:b] for a, b in parts]
         first, last = texts[0].split(), texts[-1].split()
         candidates = [texts]
