@@ -152,14 +152,7 @@ def validate_batch(batch: WriteBatch, known: Mapping[str, Entity]) -> None:
 
 def merge_entity(old: Entity | None, new: Entity) -> Entity:
     if old is None:
-        return Entity(
-            new.id,
-            new.type,
-            new.name,
-            tuple(sorted(set(new.synonyms))),
-            tuple(sorted(set(new.xrefs))),
-            tuple(sorted(set(new.broader))),
-        )
+        old = Entity(new.id, new.type, "")  # a new entity: its own lists, sorted and deduplicated
     return Entity(
         id=old.id,
         type=old.type,
