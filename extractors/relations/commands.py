@@ -1,5 +1,5 @@
 """CLI: ``medkg train re``, ``medkg eval relations``, ``medkg eval labels``,
-``medkg eval summaries``.
+``medkg eval label-refs``, ``medkg eval summaries``.
 
 Heavy imports live inside the handlers.
 """
@@ -81,6 +81,19 @@ def cmd_eval_labels(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_label_refs(args: argparse.Namespace) -> int:
+    from extractors.relations.label_refs import eval_label_refs
+
+    result = eval_label_refs(
+        Path(args.spl),
+        Path(args.data),
+        args.half,
+        Path(args.errors) if args.errors else None,
+    )
+    _print(result, args.json)
+    return 0
+
+
 def cmd_eval_summaries(args: argparse.Namespace) -> int:
     from extractors.relations.summaries import eval_summaries
 
@@ -128,6 +141,19 @@ def register(sub, groups) -> None:  # noqa: ARG001 - top-level ``sub`` unused he
     lab.add_argument("--entities", default="predicted", choices=["gold", "predicted"])
     lab.add_argument("--json", action="store_true")
     lab.set_defaults(func=cmd_eval_labels)
+
+    lr = groups["eval"].add_parser(
+        "label-refs",
+        help="label targets and adverse effects against Hetionet binding and SIDER",
+    )
+    lr.add_argument("--spl", required=True, help="directory of SPL XML labels")
+    lr.add_argument(
+        "--data", default=DEFAULT_DATA, help="corpora root with hetionet/, sider4/, drugbank/"
+    )
+    lr.add_argument("--half", default="all", choices=["all", "dev", "other"])
+    lr.add_argument("--errors", help="write each spurious statement here (JSON lines)")
+    lr.add_argument("--json", action="store_true")
+    lr.set_defaults(func=cmd_eval_label_refs)
 
     su = groups["eval"].add_parser(
         "summaries",

@@ -1,0 +1,267 @@
+"""``medkg eval label-refs``: the label path's TARGETS and CAUSES against public references.
+
+LabeledIn measures indications only. The targets read from Mechanism of Action sections
+and the adverse effects read from Adverse Reactions and Boxed Warning sections are
+compared here with references keyed by DrugBank id:
+
+* TARGETS: Hetionet's compiled compound-gene binding table (``hetionet/CbG-binding.tsv``:
+  DrugBank targets, enzymes and transporters, ChEMBL, DrugCentral, BindingDB, ...). A
+  predicted (drug, gene) pair is right when the table has it from any source.
+* CAUSES: SIDER 4.1 side effects (``sider4/meddra_all_se.tsv.gz``, STITCH ids mapped to
+  DrugBank through ``drugbank/pubchem-mapping.tsv``). A predicted condition is right when
+  the drug's side-effect names, read by the same dictionary linker, give its id, or one of
+  its names is one of them.
+
+Both references are older than some labels and neither is complete, so precision here is
+a lower bound: rule choices are made on its changes, on one half of the labels (``dev``:
+sha1 of the set id even), and the other half is reported beside it. Recall is reported
+against what the label's sections could state: CbG's DrugBank "target" genes, and SIDER's
+side effects.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from extractors.base import Extraction
+from extractors.relations.evaluate import _norm, entity_keys, prf_split
+from kg.errors import BadInputError
+from kg.model import Document, Entity, EntityType, SourceKind
+
+HALVES = ("all", "dev", "other")
+STITCH_OFFSET = 100_000_000  # STITCH flat ids are CID1 + the PubChem CID, zero-padded
+
+
+@dataclass(frozen=True, slots=True)
+class References:
+    targets: dict[str, set[str]]  # DrugBank id -> NCBIGene ids, any source
+    primary_targets: dict[str, set[str]]  # DrugBank id -> NCBIGene ids, DrugBank "target" rows
+    side_effects: dict[str, set[str]]  # DrugBank id -> side-effect names (normalised)
+
+
+def half_of(set_id: str) -> str:
+    """The fixed half a label belongs to: ``dev`` (sha1 of the set id even) or ``other``."""
+    return "dev" if int(hashlib.sha1(set_id.lower().encode()).hexdigest(), 16) % 2 == 0 else "other"
+
+
+def read_references(data_dir: Path) -> References:
+    cbg = data_dir / "hetionet" / "CbG-binding.tsv"
+    se = data_dir / "sider4" / "meddra_all_se.tsv.gz"
+    pubchem = data_dir / "drugbank" / "pubchem-mapping.tsv"
+    for path in (cbg, se, pubchem):
+        if not path.exists():
+            raise BadInputError(f"{path}: reference file not found")
+    targets: dict[str, set[str]] = defaultdict(set)
+    primary: dict[str, set[str]] = defaultdict(set)
+    with open(cbg, encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            gene = f"NCBIGene:{row['entrez_gene_id']}"
+            targets[row["drugbank_id"]].add(gene)
+            if "DrugBank (target)" in row["sources"].split("|"):
+                primary[row["drugbank_id"]].add(gene)
+    by_cid: dict[int, set[str]] = defaultdict(set)
+    with open(pubchem, encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            if row["pubchem_cid"].isdigit():
+                by_cid[int(row["pubchem_cid"])].add(row["drugbank_id"])
+    side: dict[str, set[str]] = defaultdict(set)
+    with gzip.open(se, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            f = line.rstrip("\n").split("\t")
+            if len(f) < 6 or not f[0].startswith("CID"):
+                continue
+            for db in by_cid.get(int(f[0][3:]) - STITCH_OFFSET, ()):
+                side[db].add(_norm(f[5]))
+    return References(dict(targets), dict(primary), dict(side))
+
+
+def drugbank_ids(ent: Entity) -> set[str]:
+    ids = {ent.id, *ent.xrefs}
+    return {i.split(":", 1)[1] for i in ids if i.upper().startswith("DRUGBANK:")}
+
+
+@dataclass(slots=True)
+class _Tally:
+    right: int = 0
+    predicted: int = 0
+    found: int = 0
+    gold: int = 0
+    unscored: int = 0  # statements whose drug the reference does not know
+
+    def report(self) -> dict[str, float | int]:
+        out = prf_split(self.right, self.found, self.predicted, self.gold)
+        out["unscored"] = self.unscored
+        return out
+
+
+def score(
+    extractions: Sequence[Extraction],
+    docs: Sequence[Document],
+    refs: References,
+    side_effect_ids,
+    half: str = "all",
+    errors: list[dict] | None = None,
+) -> dict:
+    """TARGETS and CAUSES precision/recall of label statements against ``refs``.
+
+    ``side_effect_ids(drugbank_id) -> set[str]``: the entity ids the linker gives the drug's
+    side-effect names (cached by the caller). A statement counts once per label: several
+    sentences stating it are one prediction.
+    """
+    by_id = {d.id: d for d in docs}
+    tallies = {"TARGETS": _Tally(), "CAUSES": _Tally()}
+    labels = 0
+    for ex in extractions:
+        doc = by_id.get(ex.document_id)
+        if doc is None or (half != "all" and half_of(doc.metadata.get("set_id", "")) != half):
+            continue
+        labels += 1
+        ents = {e.id: e for e in ex.entities} | {
+            lm.entity.id: lm.entity for lm in ex.mentions if lm.entity is not None
+        }
+        affirmed = {
+            ev.statement_key
+            for ev in ex.evidence
+            if ev.source_kind is SourceKind.LABEL and not ev.negated
+        }
+        pairs: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        for st in ex.statements:
+            if st.key in affirmed and st.predicate.value in tallies:
+                pairs[st.predicate.value].add((st.subject, st.object))
+        mark = len(errors) if errors is not None else 0
+        subjects = {s for ps in pairs.values() for s, _ in ps}
+        for drug_id in subjects:
+            dbs = drugbank_ids(ents[drug_id]) if drug_id in ents else set()
+            _score_targets(tallies["TARGETS"], pairs["TARGETS"], drug_id, dbs, refs, doc, errors)
+            _score_causes(
+                tallies["CAUSES"],
+                pairs["CAUSES"],
+                drug_id,
+                dbs,
+                refs,
+                ents,
+                side_effect_ids,
+                doc,
+                errors,
+            )
+        if errors is not None:  # each spurious statement with a sentence that states it
+            said = {ev.statement_key: ev.sentence for ev in reversed(ex.evidence)}
+            where = {(st.subject, st.object): said.get(st.key, "") for st in ex.statements}
+            for e in errors[mark:]:
+                e["sentence"] = where.get((e["drug"], e["object"].split()[0]), "")
+    return {"half": half, "labels": labels} | {k: t.report() for k, t in tallies.items()}
+
+
+def _score_targets(tally, pairs, drug_id, dbs, refs, doc, errors) -> None:
+    genes = {o for s, o in pairs if s == drug_id}
+    known = set().union(*(refs.targets.get(d, set()) for d in dbs)) if dbs else set()
+    if not known:
+        tally.unscored += len(genes)
+        return
+    primary = set().union(*(refs.primary_targets.get(d, set()) for d in dbs))
+    right = genes & known
+    tally.right += len(right)
+    tally.predicted += len(genes)
+    tally.found += len(genes & primary)
+    tally.gold += len(primary)
+    if errors is not None:
+        errors.extend(
+            {
+                "label": doc.id,
+                "relation": "TARGETS",
+                "drug": drug_id,
+                "object": g,
+                "kind": "spurious",
+            }
+            for g in sorted(genes - known)
+        )
+
+
+def _score_causes(tally, pairs, drug_id, dbs, refs, ents, side_effect_ids, doc, errors) -> None:
+    objects = {o for s, o in pairs if s == drug_id}
+    names = set().union(*(refs.side_effects.get(d, set()) for d in dbs)) if dbs else set()
+    if not names:
+        tally.unscored += len(objects)
+        return
+    gold_ids = set().union(*(side_effect_ids(d) for d in dbs))
+    gold_keys = gold_ids | {f"name:{n}" for n in names}
+    found: set[str] = set()
+    for o in objects:
+        keys = entity_keys(ents[o]) if o in ents else {o}
+        hit = keys & gold_keys
+        if hit:
+            tally.right += 1
+            found |= hit
+        elif errors is not None:
+            name = ents[o].name if o in ents else o
+            errors.append(
+                {
+                    "label": doc.id,
+                    "relation": "CAUSES",
+                    "drug": drug_id,
+                    "object": f"{o} {name}",
+                    "kind": "spurious",
+                }
+            )
+    tally.predicted += len(objects)
+    # recall over the linked side effects: names the linker reads as no entity are left out
+    tally.found += len(found & gold_ids)
+    tally.gold += len(gold_ids)
+
+
+def eval_label_refs(
+    spl_dir: Path, data_dir: Path, half: str = "all", errors_path: Path | None = None
+) -> dict:
+    """Run the production pipeline over every SPL label under ``spl_dir`` and score it."""
+    from extractors.linking.linker import DictionaryLinker
+    from extractors.pipeline import build
+    from kg.settings import Settings
+    from loaders.spl import read_spl
+
+    if half not in HALVES:
+        raise BadInputError(f"half must be one of {', '.join(HALVES)}, not {half!r}")
+    docs = [
+        d
+        for path in sorted(spl_dir.rglob("*.xml"))
+        for d in read_spl(path)
+        if isinstance(d, Document) and d.metadata.get("set_id")
+    ]
+    if not docs:
+        raise BadInputError(f"{spl_dir}: no SPL labels")
+    refs = read_references(data_dir)
+    extractions, failures = build(Settings.from_env()).process(docs)
+    linker = DictionaryLinker()
+    cache: dict[str, set[str]] = {}
+
+    def side_effect_ids(db: str) -> set[str]:
+        if db not in cache:
+            cache[db] = _linked(linker, refs.side_effects.get(db, ()))
+        return cache[db]
+
+    errors: list[dict] | None = [] if errors_path else None
+    result = score(extractions, docs, refs, side_effect_ids, half, errors)
+    result["failed"] = len(failures)
+    if errors_path and errors is not None:
+        import json
+
+        errors_path.write_text("\n".join(json.dumps(e) for e in errors) + "\n", encoding="utf-8")
+    return result
+
+
+def _linked(linker, names: Iterable[str]) -> set[str]:
+    """Ids of the disease entities the linker reads each name as: exact or spelling-loose
+    matches only, so that a side effect is never scored through a guessed link."""
+    from extractors.linking.linker import SCORE_LOOSE
+
+    out: set[str] = set()
+    for name in names:
+        for ent, s in linker.lookup(name, [EntityType.DISEASE], k=1):
+            if s >= SCORE_LOOSE:
+                out.add(ent.id)
+    return out

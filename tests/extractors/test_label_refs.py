@@ -1,0 +1,137 @@
+"""``medkg eval label-refs``: label TARGETS and CAUSES scored against binding and SIDER rows."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from extractors.base import Extraction
+from extractors.relations.label_refs import drugbank_ids, half_of, read_references, score
+from kg.errors import BadInputError
+from kg.model import Document, Entity, EntityType, Evidence, Predicate, SourceKind, Statement
+
+DRUG = Entity("MESH:D009288", EntityType.DRUG, "Naproxen", xrefs=("DRUGBANK:DB00788",))
+PTGS2 = Entity("NCBIGene:5743", EntityType.GENE, "PTGS2")
+MT_CO2 = Entity("NCBIGene:4513", EntityType.GENE, "MT-CO2")
+NAUSEA = Entity("MESH:D009325", EntityType.DISEASE, "Nausea")
+DEATH = Entity("MESH:D003643", EntityType.DISEASE, "Death")
+
+
+def make_refs(root: Path) -> Path:
+    (root / "hetionet").mkdir(parents=True)
+    (root / "hetionet/CbG-binding.tsv").write_text(
+        "drugbank_id\tentrez_gene_id\tsources\tpubmed_ids\tactions\taffinity_nM\tlicense\turls\n"
+        "DB00788\t5743\tDrugBank (target)|ChEMBL\t\tinhibitor\t\t\t\n"
+        "DB00788\t5742\tDrugBank (target)\t\tinhibitor\t\t\t\n"
+        "DB00788\t1559\tDrugBank (enzyme)\t\t\t\t\t\n",
+        encoding="utf-8",
+    )
+    (root / "drugbank").mkdir()
+    (root / "drugbank/pubchem-mapping.tsv").write_text(
+        "drugbank_id\tpubchem_cid\nDB00788\t156391\n", encoding="utf-8"
+    )
+    (root / "sider4").mkdir()
+    with gzip.open(root / "sider4/meddra_all_se.tsv.gz", "wt", encoding="utf-8") as fh:
+        fh.write(
+            "CID100156391\tCID000156391\tC0027497\tPT\tC0027497\tNausea\n"
+            "CID100156391\tCID000156391\tC0018681\tPT\tC0018681\tHeadache\n"
+            "CID100000001\tCID000000001\tC0011991\tPT\tC0011991\tDiarrhoea\n"
+        )
+    return root
+
+
+def _evidence(st: Statement, doc: Document, *, negated=False, kind=SourceKind.LABEL) -> Evidence:
+    return Evidence(
+        st.key,
+        doc.id,
+        "s.",
+        0,
+        2,
+        0,
+        0,
+        0,
+        1,
+        0.9,
+        "label-rules",
+        "1",
+        source_kind=kind,
+        negated=negated,
+    )
+
+
+def test_references_map_stitch_ids_to_drugbank_and_keep_target_rows_apart(tmp_path):
+    refs = read_references(make_refs(tmp_path))
+    assert refs.targets["DB00788"] == {"NCBIGene:5743", "NCBIGene:5742", "NCBIGene:1559"}
+    assert refs.primary_targets["DB00788"] == {"NCBIGene:5743", "NCBIGene:5742"}
+    assert refs.side_effects == {"DB00788": {"nausea", "headache"}}
+
+
+def test_a_missing_reference_file_is_a_named_error(tmp_path):
+    with pytest.raises(BadInputError, match="CbG-binding.tsv"):
+        read_references(tmp_path)
+
+
+def test_label_statements_are_scored_once_per_label_and_only_when_affirmed(tmp_path):
+    refs = read_references(make_refs(tmp_path))
+    doc = Document("SPL:x@1", "spl", "text", metadata={"set_id": "x"})
+    right = Statement.make(DRUG.id, Predicate.TARGETS, PTGS2.id, action="inhibitor")
+    wrong = Statement.make(DRUG.id, Predicate.TARGETS, MT_CO2.id, action="inhibitor")
+    nausea = Statement.make(DRUG.id, Predicate.CAUSES, NAUSEA.id)
+    death = Statement.make(DRUG.id, Predicate.CAUSES, DEATH.id)
+    denied = Statement.make(DRUG.id, Predicate.CAUSES, "MESH:D006261")
+    paper = Statement.make(DRUG.id, Predicate.CAUSES, "MESH:D003967")
+    ex = Extraction(
+        doc.id,
+        entities=(DRUG, PTGS2, MT_CO2, NAUSEA, DEATH),
+        statements=(right, wrong, nausea, death, denied, paper),
+        evidence=(
+            _evidence(right, doc),
+            _evidence(wrong, doc),
+            _evidence(nausea, doc),
+            _evidence(death, doc),
+            _evidence(denied, doc, negated=True),
+            _evidence(paper, doc, kind=SourceKind.LITERATURE),
+        ),
+    )
+    errors: list[dict] = []
+    out = score([ex], [doc], refs, lambda db: {"MESH:D006261"}, errors=errors)
+    # 2 targets predicted, 1 known; recall over DrugBank "target" rows: 1 of 2
+    assert out["TARGETS"] == {
+        "precision": 0.5,
+        "recall": 0.5,
+        "f1": 0.5,
+        "predicted": 2,
+        "gold": 2,
+        "unscored": 0,
+    }
+    # Nausea matches by name; Death is no side effect; the negated and literature ones
+    # are not label statements
+    assert (out["CAUSES"]["predicted"], out["CAUSES"]["precision"]) == (2, 0.5)
+    assert {(e["relation"], e["object"].split()[0]) for e in errors} == {
+        ("TARGETS", MT_CO2.id),
+        ("CAUSES", DEATH.id),
+    }
+
+
+def test_drugs_the_references_do_not_know_are_counted_apart(tmp_path):
+    refs = read_references(make_refs(tmp_path))
+    doc = Document("SPL:y@1", "spl", "text", metadata={"set_id": "y"})
+    other = Entity("MESH:D000001", EntityType.DRUG, "Unknown drug")
+    st = Statement.make(other.id, Predicate.TARGETS, PTGS2.id, action="inhibitor")
+    ex = Extraction(doc.id, entities=(other,), statements=(st,), evidence=(_evidence(st, doc),))
+    out = score([ex], [doc], refs, lambda db: set())
+    assert (out["TARGETS"]["predicted"], out["TARGETS"]["unscored"]) == (0, 1)
+    assert drugbank_ids(DRUG) == {"DB00788"} and drugbank_ids(other) == set()
+
+
+def test_halves_are_fixed_by_set_id_and_select_labels(tmp_path):
+    ids = [f"set-{i}" for i in range(40)]
+    halves = [half_of(i) for i in ids]
+    assert set(halves) == {"dev", "other"}
+    assert half_of("SET-1") == half_of("set-1")
+    refs = read_references(make_refs(tmp_path))
+    docs = [Document(f"SPL:{i}@1", "spl", "t", metadata={"set_id": i}) for i in ids]
+    exs = [Extraction(d.id) for d in docs]
+    assert score(exs, docs, refs, lambda db: set(), half="dev")["labels"] == halves.count("dev")
