@@ -26,9 +26,10 @@ import logging
 import re
 import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from extractors.linking.kb import (
     RANK_ALIAS,
@@ -232,6 +233,22 @@ def display_name(surfaces: Counter[str]) -> str:
     return max(surfaces.items(), key=lambda kv: (not abbreviation_like(kv[0]), kv[1], kv[0]))[0]
 
 
+# Gene names two genes share, read as the gene the literature means. HGNC lists "COX1" and
+# "COX2" as aliases of both the prostaglandin-endoperoxide synthases and the mitochondrial
+# cytochrome c oxidase subunits (MT-CO1, MT-CO2); drug labels and pharmacology papers mean
+# the synthases. BioRED itself links "COX-2" in "the cyclooxygenase-2 specific inhibitor
+# valdecoxib" to MT-CO2 (12 of its 13 annotations), so these readings replace its votes too.
+GENE_READINGS: Mapping[str, str] = MappingProxyType(
+    {
+        "COX-1": "NCBIGene:5742",
+        "COX1": "NCBIGene:5742",
+        "COX-2": "NCBIGene:5743",
+        "COX2": "NCBIGene:5743",
+    }
+)
+_READING_KEYS = MappingProxyType({norm(name): gene for name, gene in GENE_READINGS.items()})
+
+
 def corpus_synonyms(b: _Builder, corpora: Iterable[CorpusFile]) -> dict[str, int]:
     """Mention string -> majority gold id (rank CORPUS); strings mostly left unlinked -> stop list.
 
@@ -262,6 +279,8 @@ def corpus_synonyms(b: _Builder, corpora: Iterable[CorpusFile]) -> dict[str, int
                 if len(m.ids) > 1:
                     continue  # composite mentions ("renal and hepatic failure") teach no name
                 id_ = m.ids[0] if m.ids else ""
+                if m.type is GENE and id_:
+                    id_ = _READING_KEYS.get(norm(surface), id_)
                 if id_ and not id_.startswith(("MESH:", "NCBIGene:")):
                     continue  # OMIM ids: not a target namespace
                 key = (m.type, norm(surface))
@@ -556,13 +575,17 @@ def add_genes(b: _Builder, data: Path) -> None:
     for f in rows:
         gene_id, symbol, synonyms, xrefs, desc, gtype = f[1], f[2], f[4], f[5], f[8], f[9]
         hgnc_id = next(x.removeprefix("HGNC:") for x in xrefs.split("|") if x.startswith("HGNC:"))
-        approved = symbol if symbol in hgnc else _unique(previous_of.get(symbol, []))
+        # NCBI's own symbol can lag HGNC's (mitochondrial "COX2" is MT-CO2)
+        approved = next((x for x in (f[10], symbol) if x in hgnc), None) or _unique(
+            previous_of.get(symbol, [])
+        )
         name_full, prev, alias = hgnc.get(approved or "", ("", [], []))
         prior = 0 if gtype == "protein-coding" else 1
         row = b.entity(f"NCBIGene:{gene_id}", GENE, approved or symbol, [hgnc_id])
         b.name(row, approved or symbol, RANK_PREFERRED, prior)
         if symbol != approved:
-            b.name(row, symbol, RANK_SYNONYM, prior)
+            # HGNC's previous symbol, or only NCBI's and as weak as an alias
+            b.name(row, symbol, RANK_SYNONYM if symbol in prev else RANK_ALIAS, prior)
         for full in {name_full, f[11] if f[11] != "-" else "", desc if desc != "-" else ""}:
             if full:
                 b.name(row, full, RANK_NAME, prior)
@@ -570,6 +593,9 @@ def add_genes(b: _Builder, data: Path) -> None:
             b.name(row, p, RANK_SYNONYM, prior)
         for a in alias + [s for s in synonyms.split("|") if s and s != "-"]:
             b.name(row, a, RANK_ALIAS, prior)
+    for name, gene in GENE_READINGS.items():
+        if gene in b.row_of:
+            b.name(b.row_of[gene], name, RANK_CORPUS)
 
 
 def _split_list(raw: str) -> list[str]:

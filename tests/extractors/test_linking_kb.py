@@ -96,13 +96,17 @@ def make_data_dir(root: Path) -> Path:
     _write(
         root / "genes/hgnc_symbols_2021-02.tsv",
         "Approved symbol\tApproved name\tPrevious symbols\tAlias symbols\n"
-        "TP53\ttumor protein p53\t\tp53, LFS1\nERBB2\terb-b2 receptor tyrosine kinase 2\tNGL\tHER-2, HER2, NEU\n",
+        "TP53\ttumor protein p53\t\tp53, LFS1\nERBB2\terb-b2 receptor tyrosine kinase 2\tNGL\tHER-2, HER2, NEU\n"
+        "MT-CO2\tmitochondrially encoded cytochrome c oxidase II\tMTCO2\tCOX2, CO2\n"
+        "PTGS2\tprostaglandin-endoperoxide synthase 2\t\tCOX2\n",
     )
     _write(
         root / "genes/ncbi_Homo_sapiens.gene_info_2015-06.gz",
         "#Format: tax_id GeneID Symbol ...\n"
         "9606\t7157\tTP53\t-\tBCC7|LFS1|TRP53\tMIM:191170|HGNC:HGNC:11998\t17\t17p13.1\ttumor protein p53\tprotein-coding\tTP53\ttumor protein p53\tO\tcellular tumor antigen p53\t20150607\n"
-        "9606\t2064\tERBB2\t-\tCD340|HER-2|HER2|NEU|NGL\tMIM:164870|HGNC:HGNC:3430\t17\t17q12\tv-erb-b2 avian erythroblastic leukemia viral oncogene homolog 2\tprotein-coding\tERBB2\tv-erb-b2\tO\treceptor tyrosine-protein kinase erbB-2\t20150607\n",
+        "9606\t2064\tERBB2\t-\tCD340|HER-2|HER2|NEU|NGL\tMIM:164870|HGNC:HGNC:3430\t17\t17q12\tv-erb-b2 avian erythroblastic leukemia viral oncogene homolog 2\tprotein-coding\tERBB2\tv-erb-b2\tO\treceptor tyrosine-protein kinase erbB-2\t20150607\n"
+        "9606\t4513\tCOX2\t-\tCOII|MTCO2\tMIM:516040|HGNC:HGNC:7421\tMT\t-\tcytochrome c oxidase II\tprotein-coding\tMT-CO2\tmitochondrially encoded cytochrome c oxidase II\tO\tcytochrome c oxidase subunit 2\t20150607\n"
+        "9606\t5743\tPTGS2\t-\tCOX-2|COX2|PGHS-2\tMIM:600262|HGNC:HGNC:9605\t1\t1q25.2-q25.3\tprostaglandin-endoperoxide synthase 2\tprotein-coding\tPTGS2\tprostaglandin-endoperoxide synthase 2\tO\tprostaglandin G/H synthase 2\t20150607\n",
     )
     # corpora: a train document teaches "ASA"; a test document must teach nothing
     _write(
@@ -170,6 +174,15 @@ def test_genes_use_hgnc_symbol_and_aliases(kb):
     assert "HGNC:3430" in her2.xrefs
     assert _best(kb, "p53", EntityType.GENE).id == "NCBIGene:7157"
     assert _best(kb, "tumor protein p53", EntityType.GENE).id == "NCBIGene:7157"
+
+
+def test_genes_take_the_hgnc_symbol_where_ncbi_lags_and_shared_names_read_as_meant(kb):
+    mito = kb.entity(kb.row_of("NCBIGene:4513"))
+    assert mito.name == "MT-CO2"  # NCBI's 2015 symbol is "COX2"
+    assert _best(kb, "MT-CO2", EntityType.GENE) == mito
+    # "COX2" is an alias of both in HGNC; the literature and drug labels mean PTGS2
+    for name in ("COX-2", "COX2", "Cox-2"):
+        assert _best(kb, name, EntityType.GENE).id == "NCBIGene:5743", name
 
 
 def test_corpus_synonyms_come_from_train_and_dev_never_test(kb):
@@ -263,7 +276,7 @@ def test_write_is_deterministic_and_checksummed(data_dir, tmp_path):
     a, b = write_kb(data, tmp_path / "a"), write_kb(build_kb(data_dir), tmp_path / "b")
     assert a["sha256"] == b["sha256"]
     meta = json.loads((tmp_path / "a" / "kb.json").read_text())
-    assert meta["counts"]["entities.Gene"] == 2
+    assert meta["counts"]["entities.Gene"] == 4
 
 
 def test_cli_builds_a_kb(data_dir, tmp_path, capsys):

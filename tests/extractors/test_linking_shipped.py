@@ -71,6 +71,10 @@ def test_gene_symbols_and_aliases(linker):
     assert any(x.startswith("HGNC:") for x in egfr.xrefs)
     assert top(linker, "p53", G).name == "TP53"
     assert top(linker, "HER2", G).name == "ERBB2"
+    # names two genes share: the cyclooxygenases NSAID labels mean, not MT-CO1/MT-CO2
+    assert top(linker, "COX-2", G).name == "PTGS2"
+    assert top(linker, "COX-1", G).name == "PTGS1"
+    assert top(linker, "MT-CO2", G).id == "NCBIGene:4513"
 
 
 def test_patient_inputs(linker):
