@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from extractors.linking.normalize import norm
+from extractors.linking.normalize import norm, tokens
 
 NGRAMS = (3, 3)
 
@@ -65,3 +65,35 @@ class FuzzyIndex:
                 ]
             )
         return out
+
+
+_OPPOSITE_PREFIXES = (("hypo", "hyper"), ("hyper", "hypo"), ("brady", "tachy"), ("tachy", "brady"))
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Two words a spelling slip apart ("tumours", "tumor"; "brest", "breast"), never a prefix's opposite
+    ("hypocoagulability" is not "hypercoagulability")."""
+    if a == b:
+        return True
+    if any(a.startswith(x) and b.startswith(y) for x, y in _OPPOSITE_PREFIXES):
+        return False
+    n = min(len(a), len(b), 5)
+    return n >= 4 and (a[:n] == b[:n] or _one_edit(a, b))
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One letter added, dropped or changed ("brest", "breast")."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
+
+
+def adds_no_word(query: str, surface: str) -> bool:
+    """Whether every word of a fuzzy match's name is a word of the query: a near-miss may
+    differ in spelling, not add what the text did not say ("perforation" is not "retinal
+    perforation", "impaired liver function" not "impaired renal function")."""
+    words = tokens(query)
+    return all(any(_same_word(w, q) for q in words) for w in tokens(surface))

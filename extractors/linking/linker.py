@@ -6,7 +6,9 @@ A cascade per mention, constrained to the mention's type:
    ("acute renal failure"), so every use of a short form gets the long form's entity;
 2. exact: the normalised string is a KB name (score 1.0; rank breaks ties);
 3. loose: singular, stop words and spaces dropped ("tumours of the lung" ≈ "lung tumor");
-4. fuzzy: character-trigram TF-IDF cosine ≥ a per-type threshold calibrated on dev;
+4. fuzzy: character-trigram TF-IDF cosine ≥ a per-type threshold calibrated on dev, and
+   every word of the name found is a word of the text, respelled at most ("perforation" is
+   not Retinal Perforations, "hypocoagulability" not Hypercoagulability);
 5. trim (diseases): drop leading words until a name matches ("acute bacterial sinusitis"),
    never down to a bare head noun ("syndrome"); (genes): drop the words around the symbol
    that name its state, product or change ("KRAS mutation", "HER2-positive", "EGFR gene",
@@ -37,7 +39,7 @@ from types import MappingProxyType
 
 from extractors.abbreviations import Abbreviation, AbbreviationFinder, long_forms
 from extractors.base import Failure, LinkedMention
-from extractors.linking.fuzzy import FuzzyIndex
+from extractors.linking.fuzzy import FuzzyIndex, adds_no_word
 from extractors.linking.kb import RANK_SYNONYM, KnowledgeBase
 from extractors.linking.normalize import is_stop_word, norm, strip_salt, tokens
 from extractors.linking.rewrites import name_rewrites
@@ -260,11 +262,11 @@ class DictionaryLinker:
             return [None] * len(texts)
         threshold = self.config.thresholds[etype]
         out: list[_Choice | None] = []
-        for hits in index.search(texts):
+        for text, hits in zip(texts, index.search(texts), strict=True):
             hit = hits[0] if hits else None
             out.append(
                 _Choice(hit.row, round(hit.score, 4), "fuzzy")
-                if hit and hit.score >= threshold
+                if hit and hit.score >= threshold and adds_no_word(text, hit.surface)
                 else None
             )
         return out
@@ -603,7 +605,7 @@ class DictionaryLinker:
             if index is not None:
                 threshold = self.config.thresholds[etype]
                 for hit in index.search([text], k=3)[0]:
-                    if hit.score >= threshold:
+                    if hit.score >= threshold and adds_no_word(text, hit.surface):
                         offer(hit.row, round(hit.score * 0.95, 4))
         # names inside the text: "aspirin allergy" -> aspirin (and allergy)
         words = tokens(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from extractors.abbreviations import AbbreviationFinder
+from extractors.linking.fuzzy import adds_no_word
 from extractors.linking.kb import (
     RANK_ALIAS,
     RANK_CORPUS,
@@ -165,6 +166,38 @@ def test_loose_and_fuzzy_matches_score_below_exact(linker):
     assert linked[2].score < linked[0].score
     dictionary_only = DictionaryLinker(kb=linker.kb, config=LinkerConfig(fuzzy=False))
     assert dictionary_only.link(doc, ms)[2].entity is None
+
+
+def test_a_fuzzy_match_may_respell_the_text_but_never_add_to_it():
+    kb = plain_linker(
+        KBRecord("MESH:D012167", DIS, "Retinal Perforations"),
+        KBRecord("MESH:D019851", DIS, "Hypercoagulability"),
+        KBRecord("MESH:D051437", DIS, "Impaired Renal Function"),
+    ).kb
+    text = "Perforation, hypocoagulability and impaired liver function; retinal perforaton."
+    doc = Document("PMID:12", "text", text)
+    ms = [
+        mention("Perforation", text, DIS),
+        mention("hypocoagulability", text, DIS),
+        mention("impaired liver function", text, DIS),
+        mention("retinal perforaton", text, DIS),
+    ]
+    linked = DictionaryLinker(kb=kb).link(doc, ms)
+    assert [lm.entity.id if lm.entity else None for lm in linked] == [
+        None,
+        None,
+        None,
+        "MESH:D012167",
+    ]
+
+
+def test_adds_no_word_checks_each_word_of_the_matched_name():
+    assert adds_no_word("brest tumours", "breast tumor")
+    assert adds_no_word("haemolytic anaemia", "hemolytic anemia")
+    assert not adds_no_word("perforation", "retinal perforation")
+    assert not adds_no_word("impaired liver function", "impaired renal function")
+    assert not adds_no_word("hypocoagulability", "hypercoagulability")
+    assert not adds_no_word("bradyarrhythmia", "tachyarrhythmia")
 
 
 def test_trimming_stops_before_a_bare_head_noun():
