@@ -17,6 +17,13 @@ found in the section's text, by whatever recogniser and linker the pipeline uses
 | Pharmacogenomics 66106-6                | Gene/Variant| AFFECTS_RESPONSE                           |
 | any section, genotype wording           | Gene/Variant| AFFECTS_RESPONSE                           |
 
+A combination's sentence is about the ingredients it names, or the last ones its section
+named. A Mechanism of Action gene the sentence only measures ("insulin sensitivity", "levels
+of apo B"), or one in a sentence that neither names the drug nor states an action, is no
+target. An adverse-reaction condition that is a risk factor, a history or the treated
+population ("patients with a prior history of peptic ulcer disease"), or a procedure's site
+("following cataract surgery"), is no effect of the drug.
+
 Negation and speculation cues ("is not indicated for", "may cause") mark the evidence.
 Evidence: ``document_id`` is ``SPL:<setid>@<version>`` (set id and version), ``section``
 the LOINC code, ``source_kind`` LABEL. The label drug is rarely named in the sentence, so
@@ -89,9 +96,10 @@ _GENOTYPE = re.compile(
 _ALLERGY = re.compile(r"\b(hypersensitiv\w*|allerg\w*|anaphyla\w*|urticaria|sensitivity)\b", re.I)
 # a condition that only describes who was treated or studied, not an effect of the drug
 _POPULATION = re.compile(
-    r"(\b(patients?|subjects?|adults?|children|individuals|people|those|trials?|studies|"
-    r"population)\s+(with|who\s+(have|had)|having|suffering\s+from)|"
-    r"\b(treatment|management|therapy|prevention|prophylaxis)\s+(of|for)|\bfor)\s+(\w+\s+){0,3}$",
+    r"(\b(patients?|subjects?|adults?|child|children|infants?|women|men|persons|individuals|"
+    r"people|those|trials?|studies|population)\s+(with|who\s+(have|had)|having|suffering\s+from)"
+    r"|\bhistory\s+of)\s+([\w'-]+\s+){0,4}$"
+    r"|(\b(treatment|management|therapy|prevention|prophylaxis)\s+(of|for)|\bfor)\s+(\w+\s+){0,3}$",
     re.IGNORECASE,
 )
 # Indications: a condition counts when its sentence states an indication...
@@ -104,6 +112,15 @@ _INDICATION_CUE = re.compile(
 )
 # the rest of the clause, where "e.g." and "i.e." end no clause
 _CLAUSE_REST = r"(?:[^.;]|\b(?:e\.g|i\.e|vs|etc)\.)*$"
+# Adverse effects: nor is a risk factor for the drug's effect ("Risk factors for
+# metformin-associated lactic acidosis include renal impairment, ..., and hepatic
+# impairment") or the site of a procedure ("following cataract surgery")
+_RISK_FACTOR = re.compile(
+    r"\brisk factors?\b(?:[^.;]|\b(?:e\.g|i\.e)\.)*?\b(include|including|such as|are)\b"
+    + _CLAUSE_REST,
+    re.IGNORECASE,
+)
+_PROCEDURE_AFTER = re.compile(r"^\s+(surgery|surgical|transplant\w*|resection)\b", re.IGNORECASE)
 # ...and is not a risk factor, a cause, a symptom in a list, the drug's own risk, or an
 # organism's name
 _NOT_INDICATION = re.compile(
@@ -153,6 +170,18 @@ _ACTIONS = (
     (re.compile(r"\bbind\w*|\bbound\b", re.I), TargetAction.BINDER),
 )
 NOTE_LIMIT = 400
+# a gene product the sentence measures, not one the drug acts on: "insulin sensitivity",
+# "levels of ... apolipoprotein B", "hormone levels, including prolactin"
+_MEASURED_AFTER = re.compile(
+    r"^[\s)-]*(levels?|concentrations?|sensitivity|resistance|secretion|release|production|"
+    r"response|expression|synthesis)\b",
+    re.IGNORECASE,
+)
+_MEASURED_BEFORE = re.compile(
+    r"\b(levels?|concentrations?)\s*(of|,?\s*(including|such as))\b"
+    + r"(?:[^.;]|\b(?:e\.g|i\.e)\.)*$",
+    re.IGNORECASE,
+)
 
 
 _PACKAGING = re.compile(r"^\s*(?:USP|NF|NDC(?:\s*[#:]?\s*[\d-]+)?)\s*$", re.IGNORECASE)
@@ -316,6 +345,7 @@ class LabelRelationExtractor:
         statements: dict[str, Statement] = {}
         evidence: dict[str, Evidence] = {}
         j = 0
+        named_in: tuple[str | None, list[Entity]] = (None, subjects)  # section, its drugs
         for sent in sentences:
             while j < len(linked) and linked[j].mention.start < sent.start:
                 j += 1
@@ -330,8 +360,19 @@ class LabelRelationExtractor:
             section = doc.section_at(sent.start)
             code = section.code if section else None
             own = [m for m in inside if m.entity.id in subject_ids]
+            # a combination's sentence is about the ingredients it names, or the last ones
+            # its section named ("Dipyridamole inhibits ... PDE" is not aspirin's target)
+            if named_in[0] != code:
+                named_in = (code, subjects)
+            if len(subjects) > 1 and own:
+                named = {m.entity.id for m in own}
+                named_in = (code, [s for s in subjects if s.id in named])
             for f in self._findings(
-                doc, sent, code, [m for m in inside if m.entity.id not in subject_ids]
+                doc,
+                sent,
+                code,
+                [m for m in inside if m.entity.id not in subject_ids],
+                drug_named=bool(own),
             ):
                 obj = f.mention
                 rel_s = obj.mention.start - sent.start, obj.mention.end - sent.start
@@ -344,7 +385,7 @@ class LabelRelationExtractor:
                     negation_window=(8, 0),
                     advice=f.predicate is Predicate.AFFECTS_RESPONSE,
                 )
-                for subj in subjects:
+                for subj in named_in[1]:
                     st = (
                         Statement.make(obj.entity.id, f.predicate, subj.id, **dict(f.qualifiers))
                         if f.predicate is Predicate.AFFECTS_RESPONSE
@@ -387,8 +428,15 @@ class LabelRelationExtractor:
         return list(statements.values()), list(evidence.values())
 
     def _findings(
-        self, doc: Document, sent: Sentence, code: str | None, mentions: list[LinkedMention]
+        self,
+        doc: Document,
+        sent: Sentence,
+        code: str | None,
+        mentions: list[LinkedMention],
+        drug_named: bool = True,
     ) -> list[_Finding]:
+        """What a section makes of a sentence's mentions. ``drug_named``: the sentence names
+        one of the label's own drugs (or its product)."""
         rules = SECTION_RULES.get(code or "", {})
         genotype = bool(_GENOTYPE.search(sent.text))
         out: list[_Finding] = []
@@ -409,8 +457,20 @@ class LabelRelationExtractor:
             elif predicate is None:
                 continue
             elif predicate is Predicate.TARGETS:
-                qualifiers = (("action", target_action(sent.text).value),)
-            elif predicate is Predicate.CAUSES and _POPULATION.search(before):
+                action = target_action(sent.text)
+                after = doc.text[lm.mention.end : min(sent.end, lm.mention.end + 30)]
+                if (
+                    _MEASURED_AFTER.match(after)
+                    or _MEASURED_BEFORE.search(before)
+                    or (action is TargetAction.UNKNOWN and not drug_named)
+                ):
+                    continue  # measured, or a sentence that neither names the drug nor acts
+                qualifiers = (("action", action.value),)
+            elif predicate is Predicate.CAUSES and (
+                _POPULATION.search(before)
+                or _RISK_FACTOR.search(doc.text[sent.start : lm.mention.start])
+                or _PROCEDURE_AFTER.match(doc.text[lm.mention.end : sent.end])
+            ):
                 continue  # "in patients with rheumatoid arthritis": who was treated
             elif predicate is Predicate.TREATS:
                 listed = listed_after is not None and bool(

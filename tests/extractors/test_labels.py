@@ -391,3 +391,71 @@ def test_a_single_drug_label_gives_its_product_names_to_the_drug():
     assert own.id == "MESH:D000077144" and own.synonyms == ("Plavix",)  # once; not its own name
     kit = label({**METADATA, "products": "Plavix", "active_moieties": "CLOPIDOGREL|OMEPRAZOLE"})
     assert all("Plavix" not in e.synonyms for e in ex.subject_entities(kit))
+
+
+def _section_statements(text: str, code: str, vocab: list[Entity], metadata=METADATA):
+    linker = DictionaryLinker(vocab)
+    doc = Document.from_sections("SPL:s@1", "spl", [("section", text, code)], metadata=metadata)
+    ex = LabelRelationExtractor(linker)
+    statements, evidence = ex.extract(doc, RuleSentenceSplitter().split(doc), linker.mentions(doc))
+    names = {e.id: e.name for e in vocab}
+    return {(names[s.subject], s.predicate.value, names[s.object]) for s in statements}
+
+
+def test_a_combinations_sentence_is_about_the_ingredients_it_names():
+    vocab = VOCAB + [
+        Entity("MESH:D001241", D, "aspirin"),
+        Entity("MESH:D004176", D, "dipyridamole"),
+        Entity("NCBIGene:5742", G, "COX-1"),
+        Entity("NCBIGene:5136", G, "PDE"),
+    ]
+    text = (
+        "Aspirin inhibits COX-1 in platelets. "
+        "Dipyridamole inhibits phosphodiesterase (PDE) in various tissues. "
+        "The inhibition of PDE raises cAMP."
+    )
+    meta = {"set_id": "c", "version": "1", "active_moieties": "ASPIRIN|DIPYRIDAMOLE"}
+    got = _section_statements(text, "43679-0", vocab, meta)
+    assert got == {
+        ("aspirin", "TARGETS", "COX-1"),
+        ("dipyridamole", "TARGETS", "PDE"),  # the third sentence: still dipyridamole's
+    }
+
+
+def test_mechanism_genes_the_sentence_only_measures_are_no_targets():
+    vocab = VOCAB + [
+        Entity("MESH:D008687", D, "metformin"),
+        Entity("NCBIGene:3630", G, "insulin"),
+        Entity("NCBIGene:338", G, "apo B"),
+        Entity("NCBIGene:3290", G, "HDL"),
+    ]
+    text = (
+        "Metformin improves insulin sensitivity. "
+        "Elevated plasma levels of LDL-C and apo B promote atherosclerosis. "
+        "These complexes separate into HDL and LDL fractions."
+    )
+    meta = {"set_id": "m", "version": "1", "active_moieties": "METFORMIN"}
+    assert _section_statements(text, "43679-0", vocab, meta) == set()
+    # a sentence that names the drug, or states an action, keeps its gene
+    assert _section_statements("Metformin acts on insulin.", "43679-0", vocab, meta) == {
+        ("metformin", "TARGETS", "insulin")
+    }
+
+
+def test_risk_factors_histories_and_surgery_sites_are_no_adverse_effects():
+    vocab = VOCAB + [
+        Entity("MESH:D000140", S, "lactic acidosis"),
+        Entity("MESH:D006333", S, "heart failure"),
+        Entity("MESH:D008107", S, "hepatic impairment"),
+        Entity("MESH:D010437", S, "peptic ulcer disease"),
+        Entity("MESH:D002386", S, "cataract"),
+        Entity("MESH:D010146", S, "eye pain"),
+    ]
+    text = (
+        "Risk factors for metformin-associated lactic acidosis include hypoxic states (e.g., acute heart failure), "
+        "excessive alcohol intake, and hepatic impairment. "
+        "Patients with a prior history of peptic ulcer disease are at greater risk. "
+        "Adverse reactions following cataract surgery include eye pain."
+    )
+    caused = {o for _, p, o in _section_statements(text, "34066-1", vocab) if p == "CAUSES"}
+    assert caused == {"lactic acidosis", "eye pain"}
