@@ -26,7 +26,7 @@ import gzip
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractors.base import Extraction
@@ -43,6 +43,16 @@ class References:
     targets: dict[str, set[str]]  # DrugBank id -> NCBIGene ids, any source
     primary_targets: dict[str, set[str]]  # DrugBank id -> NCBIGene ids, DrugBank "target" rows
     side_effects: dict[str, set[str]]  # DrugBank id -> side-effect names (normalised)
+    actions: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (drug, gene) -> ours
+
+
+# the table's action words in our TargetAction vocabulary
+_ACTION_WORDS = {
+    "blocker": "antagonist",
+    "potentiator": "activator",
+    "positive allosteric modulator": "activator",
+    "inducer": "activator",
+}
 
 
 def half_of(set_id: str) -> str:
@@ -59,12 +69,15 @@ def read_references(data_dir: Path) -> References:
             raise BadInputError(f"{path}: reference file not found")
     targets: dict[str, set[str]] = defaultdict(set)
     primary: dict[str, set[str]] = defaultdict(set)
+    actions: dict[tuple[str, str], set[str]] = defaultdict(set)
     with open(cbg, encoding="utf-8") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
             gene = f"NCBIGene:{row['entrez_gene_id']}"
             targets[row["drugbank_id"]].add(gene)
             if "DrugBank (target)" in row["sources"].split("|"):
                 primary[row["drugbank_id"]].add(gene)
+            for word in filter(None, row["actions"].split("|")):
+                actions[row["drugbank_id"], gene].add(_ACTION_WORDS.get(word, word))
     by_cid: dict[int, set[str]] = defaultdict(set)
     with open(pubchem, encoding="utf-8") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
@@ -78,7 +91,7 @@ def read_references(data_dir: Path) -> References:
                 continue
             for db in by_cid.get(int(f[0][3:]) - STITCH_OFFSET, ()):
                 side[db].add(_norm(f[5]))
-    return References(dict(targets), dict(primary), dict(side))
+    return References(dict(targets), dict(primary), dict(side), dict(actions))
 
 
 def drugbank_ids(ent: Entity) -> set[str]:
@@ -93,10 +106,15 @@ class _Tally:
     found: int = 0
     gold: int = 0
     unscored: int = 0  # statements whose drug the reference does not know
+    comparable: int = 0  # right targets whose action both sides state
+    agreeing: int = 0  # ... and agree on
 
     def report(self) -> dict[str, float | int]:
         out = prf_split(self.right, self.found, self.predicted, self.gold)
         out["unscored"] = self.unscored
+        if self.comparable:
+            out["action_agreement"] = round(self.agreeing / self.comparable, 4)
+            out["actions_compared"] = self.comparable
         return out
 
 
@@ -131,14 +149,19 @@ def score(
             if ev.source_kind is SourceKind.LABEL and not ev.negated
         }
         pairs: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        actions: dict[tuple[str, str], set[str]] = defaultdict(set)
         for st in ex.statements:
             if st.key in affirmed and st.predicate.value in tallies:
                 pairs[st.predicate.value].add((st.subject, st.object))
+                if st.qualifier("action") not in (None, "unknown"):
+                    actions[st.subject, st.object].add(st.qualifier("action"))
         mark = len(errors) if errors is not None else 0
         subjects = {s for ps in pairs.values() for s, _ in ps}
         for drug_id in subjects:
             dbs = drugbank_ids(ents[drug_id]) if drug_id in ents else set()
-            _score_targets(tallies["TARGETS"], pairs["TARGETS"], drug_id, dbs, refs, doc, errors)
+            _score_targets(
+                tallies["TARGETS"], pairs["TARGETS"], actions, drug_id, dbs, refs, doc, errors
+            )
             _score_causes(
                 tallies["CAUSES"],
                 pairs["CAUSES"],
@@ -158,7 +181,7 @@ def score(
     return {"half": half, "labels": labels} | {k: t.report() for k, t in tallies.items()}
 
 
-def _score_targets(tally, pairs, drug_id, dbs, refs, doc, errors) -> None:
+def _score_targets(tally, pairs, actions, drug_id, dbs, refs, doc, errors) -> None:
     genes = {o for s, o in pairs if s == drug_id}
     known = set().union(*(refs.targets.get(d, set()) for d in dbs)) if dbs else set()
     if not known:
@@ -170,6 +193,12 @@ def _score_targets(tally, pairs, drug_id, dbs, refs, doc, errors) -> None:
     tally.predicted += len(genes)
     tally.found += len(genes & primary)
     tally.gold += len(primary)
+    for g in right:  # the action, where the label states one and the table has one
+        theirs = set().union(*(refs.actions.get((d, g), set()) for d in dbs))
+        ours = actions.get((drug_id, g), set())
+        if theirs and ours:
+            tally.comparable += 1
+            tally.agreeing += bool(theirs & ours)
     if errors is not None:
         errors.extend(
             {

@@ -66,6 +66,10 @@ def test_references_map_stitch_ids_to_drugbank_and_keep_target_rows_apart(tmp_pa
     assert refs.targets["DB00788"] == {"NCBIGene:5743", "NCBIGene:5742", "NCBIGene:1559"}
     assert refs.primary_targets["DB00788"] == {"NCBIGene:5743", "NCBIGene:5742"}
     assert refs.side_effects == {"DB00788": {"nausea", "headache"}}
+    assert refs.actions == {
+        ("DB00788", "NCBIGene:5743"): {"inhibitor"},
+        ("DB00788", "NCBIGene:5742"): {"inhibitor"},
+    }
 
 
 def test_a_missing_reference_file_is_a_named_error(tmp_path):
@@ -105,6 +109,8 @@ def test_label_statements_are_scored_once_per_label_and_only_when_affirmed(tmp_p
         "predicted": 2,
         "gold": 2,
         "unscored": 0,
+        "action_agreement": 1.0,  # the right pair's "inhibitor" is the table's
+        "actions_compared": 1,
     }
     # Nausea matches by name; Death is no side effect; the negated and literature ones
     # are not label statements
