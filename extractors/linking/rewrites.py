@@ -49,6 +49,9 @@ _WORD_SYNONYMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "convulsion": ("seizure",),
         "infection": ("diseases infectious",),  # "skin infections": Skin Diseases, Infectious
         "versus": ("vs",),  # MeSH's "Graft vs Host Disease"
+        "dysrhythmia": ("arrhythmia",),
+        "bladder": ("urinary bladder",),  # MeSH names the organ in full
+        "marrow": ("bone marrow",),
     }
 )
 # phrases read as a shorter one before the word swaps: drug labels' "skin and skin structure

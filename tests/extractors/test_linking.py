@@ -256,6 +256,9 @@ def test_name_rewrites_read_adjectives_then_swap_one_word_then_two():
     assert name_rewrites("migraineurs") == ["migraine"]
     assert name_rewrites("graft-versus-host disease")[0] == "graft vs host disease"
     assert name_rewrites("tinea versicolor") == []
+    # MeSH names the organ in full and calls dysrhythmias arrhythmias
+    assert name_rewrites("overactive bladder") == ["overactive urinary bladder"]
+    assert name_rewrites("ventricular dysrhythmias") == ["ventricular arrhythmia"]
     assert name_rewrites("") == []
 
 
