@@ -178,8 +178,7 @@ _MEASURED_AFTER = re.compile(
     re.IGNORECASE,
 )
 _MEASURED_BEFORE = re.compile(
-    r"\b(levels?|concentrations?)\s*(of|,?\s*(including|such as))\b"
-    + r"(?:[^.;]|\b(?:e\.g|i\.e)\.)*$",
+    r"\b(levels?|concentrations?)\s*(of|,?\s*(including|such as))\b" + _CLAUSE_REST,
     re.IGNORECASE,
 )
 
@@ -471,7 +470,7 @@ class LabelRelationExtractor:
                 or _RISK_FACTOR.search(doc.text[sent.start : lm.mention.start])
                 or _PROCEDURE_AFTER.match(doc.text[lm.mention.end : sent.end])
             ):
-                continue  # "in patients with rheumatoid arthritis": who was treated
+                continue  # who was treated ("in patients with rheumatoid arthritis"), or a risk
             elif predicate is Predicate.TREATS:
                 listed = listed_after is not None and bool(
                     _LIST_GLUE.fullmatch(doc.text[listed_after : lm.mention.start])

@@ -71,8 +71,8 @@ _OPPOSITE_PREFIXES = (("hypo", "hyper"), ("hyper", "hypo"), ("brady", "tachy"), 
 
 
 def _same_word(a: str, b: str) -> bool:
-    """Two words a spelling slip apart ("tumours", "tumor"; "brest", "breast"), never a prefix's opposite
-    ("hypocoagulability" is not "hypercoagulability")."""
+    """Two words a spelling slip apart ("tumours", "tumor"; "brest", "breast"), never a
+    prefix's opposite ("hypocoagulability" is not "hypercoagulability")."""
     if a == b:
         return True
     if any(a.startswith(x) and b.startswith(y) for x, y in _OPPOSITE_PREFIXES):
