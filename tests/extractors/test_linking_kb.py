@@ -298,3 +298,19 @@ def test_salt_and_brand_cleaning():
     assert strip_salt("Aspirin") == ""
     assert clean_brand("ZANTAC 150") == "ZANTAC"
     assert clean_brand("ZANTAC IN PLASTIC CONTAINER") == "ZANTAC"
+
+
+def test_the_linkers_version_carries_the_kbs_checksum(data_dir, tmp_path):
+    from extractors.linking.linker import DictionaryLinker
+
+    meta = write_kb(build_kb(data_dir), tmp_path / "kb")
+    digest = meta["sha256"]["names.tsv.gz"][:8]
+    lazy = DictionaryLinker(tmp_path / "kb")
+    assert lazy.tag == f"medkg-linker@{DictionaryLinker.rules_version}+{digest}"
+    assert lazy._kb is None  # read from kb.json: the skip check of an ingest loads no KB
+    assert DictionaryLinker(kb=KnowledgeBase.load(tmp_path / "kb")).version == lazy.version
+    # another KB, another version: documents linked with the old one are linked again
+    other = build_kb(data_dir)
+    other.names.append((0, RANK_ALIAS, "Aspirin Extra"))
+    write_kb(other, tmp_path / "kb2")
+    assert DictionaryLinker(tmp_path / "kb2").version != lazy.version
