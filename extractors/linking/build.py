@@ -247,6 +247,11 @@ GENE_READINGS: Mapping[str, str] = MappingProxyType(
     }
 )
 _READING_KEYS = MappingProxyType({norm(name): gene for name, gene in GENE_READINGS.items()})
+# Gene aliases that name something else where drug labels and pharmacology papers write
+# them: lipoprotein fractions (HSD11B1's alias "HDL", COG2's "LDLC"), the phosphodiesterase
+# and cyclooxygenase families ("PDE" is ALDH7A1's alias, for pyridoxine-dependent epilepsy;
+# "COX" is COX8A's). Tagged as genes, they stay unlinked mentions.
+GENE_NOT_NAMES = ("HDL", "HDL-C", "LDL", "LDL-C", "LDLC", "VLDL", "VLDL-C", "PDE", "COX")
 
 
 def corpus_synonyms(b: _Builder, corpora: Iterable[CorpusFile]) -> dict[str, int]:
@@ -596,6 +601,7 @@ def add_genes(b: _Builder, data: Path) -> None:
     for name, gene in GENE_READINGS.items():
         if gene in b.row_of:
             b.name(b.row_of[gene], name, RANK_CORPUS)
+    b.stops.update((GENE, name) for name in GENE_NOT_NAMES)
 
 
 def _split_list(raw: str) -> list[str]:

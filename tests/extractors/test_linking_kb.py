@@ -183,6 +183,11 @@ def test_genes_take_the_hgnc_symbol_where_ncbi_lags_and_shared_names_read_as_mea
     # "COX2" is an alias of both in HGNC; the literature and drug labels mean PTGS2
     for name in ("COX-2", "COX2", "Cox-2"):
         assert _best(kb, name, EntityType.GENE).id == "NCBIGene:5743", name
+    # aliases that name lipoproteins or drug-target families are no gene's names
+    assert kb.is_unlinkable("HDL", EntityType.GENE) and kb.is_unlinkable("LDL-C", EntityType.GENE)
+    assert kb.is_unlinkable("PDE", EntityType.GENE) and not kb.is_unlinkable(
+        "PDE5", EntityType.GENE
+    )
 
 
 def test_corpus_synonyms_come_from_train_and_dev_never_test(kb):

@@ -75,6 +75,7 @@ def test_gene_symbols_and_aliases(linker):
     assert top(linker, "COX-2", G).name == "PTGS2"
     assert top(linker, "COX-1", G).name == "PTGS1"
     assert top(linker, "MT-CO2", G).id == "NCBIGene:4513"
+    assert linker.lookup("HDL", [G]) == [] and linker.lookup("PDE", [G]) == []
 
 
 def test_patient_inputs(linker):
