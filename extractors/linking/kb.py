@@ -91,6 +91,12 @@ def write_kb(data: KBData, out: Path) -> dict[str, object]:
     return meta
 
 
+def read_meta(path: str | Path) -> dict[str, object]:
+    """A KB directory's ``kb.json`` (empty when it has none), without loading the KB."""
+    meta_path = Path(path) / META_FILE
+    return json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+
+
 def _counts(data: KBData) -> dict[str, int]:
     counts: dict[str, int] = {}
     for r in data.records:
@@ -182,9 +188,7 @@ class KnowledgeBase:
                 stops.append((_TYPES[row[1:]], surface))
             else:
                 names.append((int(row), int(rank), surface))
-        meta_path = path / META_FILE
-        meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-        return cls(ids, types, pref, xrefs, names, stops, meta)
+        return cls(ids, types, pref, xrefs, names, stops, read_meta(path))
 
     @classmethod
     def from_data(cls, data: KBData) -> KnowledgeBase:

@@ -28,7 +28,6 @@ under the threshold: ``entity`` None, never a made-up id. Variants get canonical
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import re
 import threading
@@ -41,7 +40,7 @@ from types import MappingProxyType
 from extractors.abbreviations import Abbreviation, AbbreviationFinder, long_forms
 from extractors.base import Failure, LinkedMention
 from extractors.linking.fuzzy import FuzzyIndex, adds_no_word
-from extractors.linking.kb import META_FILE, NAMES_FILE, RANK_SYNONYM, KnowledgeBase
+from extractors.linking.kb import NAMES_FILE, RANK_SYNONYM, KnowledgeBase, read_meta
 from extractors.linking.normalize import is_stop_word, norm, strip_salt, tokens
 from extractors.linking.rewrites import name_rewrites
 from extractors.linking.variants import VariantResolver
@@ -184,22 +183,23 @@ class DictionaryLinker:
         self._variants = VariantResolver()
         self._lock = threading.RLock()
         self._with_broader: dict[int, Entity] = {}  # KB row -> entity with its MeSH heading
+        self._version: str | None = None
 
     @property
     def version(self) -> str:
         """The rules' version and the KB's content hash, so that a new KB or new rules
-        re-link a document on the next ingest while the same ones skip it. Read from the
-        KB's ``kb.json`` without loading the KB."""
-        meta: Mapping[str, object] = {}
-        if self._kb is not None:
-            meta = self._kb.meta
-        else:
-            path = (self._kb_path or default_kb_path()) / META_FILE
-            if path.is_file():
-                meta = json.loads(path.read_text(encoding="utf-8"))
-        sha = meta.get("sha256", {})
-        digest = sha.get(NAMES_FILE, "") if isinstance(sha, dict) else ""
-        return f"{self.rules_version}+{digest[:8]}" if digest else self.rules_version
+        re-link a document on the next ingest while the same ones skip it. Read once, from
+        the KB's ``kb.json`` without loading the KB: ingestion asks for it per document."""
+        if self._version is None:
+            meta = (
+                self._kb.meta
+                if self._kb is not None
+                else read_meta(self._kb_path or default_kb_path())
+            )
+            sha = meta.get("sha256", {})
+            digest = sha.get(NAMES_FILE, "") if isinstance(sha, dict) else ""
+            self._version = f"{self.rules_version}+{digest[:8]}" if digest else self.rules_version
+        return self._version
 
     @property
     def tag(self) -> str:
