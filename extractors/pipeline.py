@@ -114,6 +114,7 @@ def build(settings: Settings) -> ModelPipeline:
     """The shipped pipeline; every model loads lazily, on first use."""
     from extractors.abbreviations import AbbreviationFinder
     from extractors.labels import LabelRelationExtractor
+    from extractors.linking.hierarchy import Hierarchy
     from extractors.linking.linker import DictionaryLinker
     from extractors.ner.recognizer import NerRecognizer
     from extractors.relations.extractor import TransformerRelationExtractor
@@ -124,9 +125,8 @@ def build(settings: Settings) -> ModelPipeline:
     # one finder for NER and linking: it remembers the last texts, so a document's
     # abbreviations are found once
     abbreviations = AbbreviationFinder.from_settings(settings)
-    linker = DictionaryLinker(
-        settings.kb_path or settings.models_dir / "kb", abbreviations=abbreviations
-    )
+    kb_dir = settings.kb_path or settings.models_dir / "kb"
+    linker = DictionaryLinker(kb_dir, abbreviations=abbreviations)
     return ModelPipeline(
         splitter=splitter,
         recognizer=NerRecognizer.from_settings(
@@ -137,7 +137,8 @@ def build(settings: Settings) -> ModelPipeline:
             RelationModel(
                 resolve_model_dir(settings.re_model or None, settings.models_dir),
                 threads=settings.model_threads,
-            )
+            ),
+            hierarchy=Hierarchy.in_kb(kb_dir),
         ),
         labels=LabelRelationExtractor(linker),
     )

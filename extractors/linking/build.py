@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from extractors.linking.hierarchy import mesh_parents
 from extractors.linking.kb import (
     RANK_ALIAS,
     RANK_CORPUS,
@@ -76,6 +77,7 @@ class _Builder:
         self.by_norm: dict[tuple[EntityType, str], dict[int, int]] = defaultdict(dict)
         self.stops: set[tuple[EntityType, str]] = set()
         self.named_from_corpus: set[int] = set()  # entities whose name is just a mention string
+        self.broader: dict[str, tuple[str, ...]] = {}  # MeSH descriptor -> its parents
 
     def entity(self, id_: str, etype: EntityType, name: str, xrefs: Iterable[str] = ()) -> int:
         row = self.row_of.get(id_)
@@ -131,7 +133,7 @@ class _Builder:
             KBRecord(r.id, r.type, r.name, tuple(self.xrefs[i])) for i, r in enumerate(self.records)
         ]
         names = [(row, rank, surface) for (row, surface), rank in self.names.items()]
-        return KBData(records, names, sorted(self.stops), meta)
+        return KBData(records, names, sorted(self.stops), meta, dict(self.broader))
 
 
 def clean_brand(name: str) -> str:
@@ -165,6 +167,8 @@ def add_mesh(b: _Builder, data: Path) -> None:
         b.name(row, name, RANK_PREFERRED)
         for alt in _mesh_permutations(name):
             b.name(row, alt, RANK_NAME)
+    parents = mesh_parents({f"MESH:{k}": v for k, v in trees.items()})
+    b.broader = {k: v for k, v in parents.items() if k in b.row_of}
 
 
 def _mesh_permutations(name: str) -> list[str]:

@@ -1,11 +1,12 @@
 """The linking knowledge base: entities, their names, and the look-up tables built from them.
 
-On disk (``models/kb/``) it is three files, written by ``medkg kb build``:
+On disk (``models/kb/``) it is four files, written by ``medkg kb build``:
 
 - ``entities.tsv.gz``  ``id  type  name  xrefs(|-joined)`` — one row per entity;
 - ``names.tsv.gz``     ``row  rank  surface`` — every name of every entity (``row`` is the
   entity's 0-based row; lower ``rank`` wins when a name fits several entities). A ``row``
   of ``!<Type>`` marks a string that annotators left unlinked: it must stay unlinked;
+- ``broader.tsv.gz``   MeSH's parents of each descriptor (``extractors/linking/hierarchy.py``);
 - ``kb.json``          version, sources, counts, fuzzy thresholds, sha256 of the files.
 
 In memory the tables are plain dicts keyed by ``(type, key)``; building them is the load
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extractors.checksums import file_sha256
+from extractors.linking.hierarchy import BROADER_FILE, write_broader
 from extractors.linking.normalize import loose, loose_from_norm, norm
 from kg.errors import ModelNotFoundError
 from kg.model import Entity, EntityType
@@ -59,6 +61,7 @@ class KBData:
     names: list[tuple[int, int, str]]  # (row, rank, surface)
     stops: list[tuple[EntityType, str]] = field(default_factory=list)
     meta: dict[str, object] = field(default_factory=dict)
+    broader: dict[str, tuple[str, ...]] = field(default_factory=dict)  # MeSH parents
 
 
 def _clean(text: str) -> str:
@@ -87,6 +90,8 @@ def write_kb(data: KBData, out: Path) -> dict[str, object]:
     meta["format"] = FORMAT_VERSION
     meta["counts"] = _counts(data)
     meta["sha256"] = {ENTITIES_FILE: file_sha256(ent_path), NAMES_FILE: file_sha256(names_path)}
+    if data.broader:
+        meta["sha256"][BROADER_FILE] = file_sha256(write_broader(data.broader, out))
     (out / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return meta
 

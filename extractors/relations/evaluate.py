@@ -28,8 +28,10 @@ from pathlib import Path
 
 from extractors.base import LinkedMention
 from extractors.linking.evaluate import gold_namespaces
+from extractors.linking.hierarchy import Hierarchy
 from extractors.relations.extractor import TransformerRelationExtractor
 from extractors.relations.schema import NONE, TASK_LABELS
+from extractors.relations.specific import broader_pairs
 from kg.errors import BadInputError, ExtractionError
 from kg.model import Document, Entity, EntityType, Mention, Predicate, Sentence
 
@@ -178,14 +180,22 @@ def eval_documents(
     for chunk in _batched(prepared, BATCH_DOCS):
         results = extractor.classify_many([(p.doc, p.sentences, p.mentions) for p in chunk])
         for p, preds in zip(chunk, results, strict=True):
+            found: list[tuple[tuple[str, str], str]] = []
             for pr in preds:
                 head = pr.heads.get(task)
                 if not head:
                     continue
                 label = max(head, key=lambda k: head[k])
                 if label != NONE:
-                    ends = (e.id_in(namespaces.get(e.type, ())) for e in (pr.first, pr.second))
-                    pred.add((p.doc.id, frozenset(ends), label))
+                    # ordered drug first, so the CID rule below knows which end is the disease
+                    a, b = sorted((pr.first, pr.second), key=lambda e: e.type != EntityType.DRUG)
+                    ends = tuple(e.id_in(namespaces.get(e.type, ())) for e in (a, b))
+                    found.append((ends, label))
+            if task == "cdr" and extractor.hierarchy:
+                # CDR's own convention, and the product's rule for CAUSES (``specific``)
+                drop = broader_pairs((e for e, _ in found), extractor.hierarchy.is_broader)
+                found = [(e, label) for e, label in found if e not in drop]
+            pred.update((p.doc.id, frozenset(e), label) for e, label in found)
     out = score_sets(gold, pred, types)
     out.update(task=task, entities=entities, documents=len(docs), model_version=extractor.version)
     return out
@@ -241,7 +251,11 @@ def eval_chemprot(extractor: TransformerRelationExtractor, corpus: Path) -> dict
 def eval_relations(model_dir: str | Path, corpus: Path, task: str, entities: str = "gold") -> dict:
     if task not in TASK_LABELS:
         raise BadInputError(f"--task must be one of {sorted(TASK_LABELS)}")
-    extractor = TransformerRelationExtractor(model_dir)
+    from extractors.linking.linker import default_kb_path
+
+    extractor = TransformerRelationExtractor(
+        model_dir, hierarchy=Hierarchy.in_kb(default_kb_path())
+    )
     if task == "chemprot":
         if entities != "gold":
             raise BadInputError("ChemProt here has no raw abstracts: only --entities gold")

@@ -5,7 +5,8 @@ models is classified at once, from one encoder pass per window (see ``windows``)
 pairs in different sentences are classified too. A predicted relation gets one evidence
 per sentence where both ends occur (each with its own negation/speculation cues), or, for
 a pair that never shares a sentence, one evidence spanning the two nearest mentions'
-sentences.
+sentences. Among one document's CAUSES, a disease broader than another caused disease of
+the same drug is dropped (``specific``), where the KB ships MeSH's hierarchy.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import numpy as np
 
 from extractors.base import LinkedMention
 from extractors.cues import assess
+from extractors.linking.hierarchy import Hierarchy
 from extractors.relations.model import PairInput, RelationModel
 from extractors.relations.schema import NONE, TASK_PAIRS, TYPE_INDEX, candidate_pair, to_predicates
+from extractors.relations.specific import RULES_VERSION, broader_pairs
 from extractors.relations.windows import Span, build_windows
 from kg.model import (
     Document,
@@ -74,11 +77,13 @@ class TransformerRelationExtractor:
         cross_sentence: bool = True,
         max_entities: int = 60,
         threshold: float = 0.0,
+        hierarchy: Hierarchy | None = None,
     ) -> None:
         self.model = model if isinstance(model, RelationModel) else RelationModel(model)
         self.cross_sentence = cross_sentence
         self.max_entities = max_entities  # pairs grow quadratically: keep the most mentioned
         self.threshold = threshold
+        self.hierarchy = hierarchy
 
     @classmethod
     def from_settings(cls, settings, **options) -> TransformerRelationExtractor:
@@ -86,10 +91,15 @@ class TransformerRelationExtractor:
         from extractors.relations.model import resolve_model_dir
 
         path = resolve_model_dir(settings.re_model or None, settings.models_dir)
+        options.setdefault(
+            "hierarchy", Hierarchy.in_kb(settings.kb_path or settings.models_dir / "kb")
+        )
         return cls(RelationModel(path), **options)
 
     @property
     def version(self) -> str:
+        if self.hierarchy:
+            return f"{self.model.version}+{RULES_VERSION}"
         return self.model.version
 
     @property
@@ -274,7 +284,26 @@ class TransformerRelationExtractor:
                             note=rel.label,
                         )
                     )
-        return list(statements.values()), evidence
+        return self._most_specific(list(statements.values()), evidence)
+
+    def _most_specific(
+        self, statements: list[Statement], evidence: list[Evidence]
+    ) -> tuple[list[Statement], list[Evidence]]:
+        if not self.hierarchy:
+            return statements, evidence
+        causes = [(st.subject, st.object) for st in statements if st.predicate is Predicate.CAUSES]
+        drop = broader_pairs(causes, self.hierarchy.is_broader)
+        if not drop:
+            return statements, evidence
+        gone = {
+            st.key
+            for st in statements
+            if st.predicate is Predicate.CAUSES and (st.subject, st.object) in drop
+        }
+        return (
+            [st for st in statements if st.key not in gone],
+            [ev for ev in evidence if ev.statement_key not in gone],
+        )
 
 
 def _best(probs: Mapping[str, float]) -> str:

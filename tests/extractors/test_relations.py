@@ -336,3 +336,38 @@ def test_long_texts_are_cut_into_segments_and_far_pairs_are_not_classified(monke
     cut = TransformerRelationExtractor(TINY).classify_many([(doc, sents, lms)])[0]
     classified = {(p.first.id, p.second.id) for p in cut if p.heads}
     assert classified == {("MESH:D001241", "NCBIGene:5742")}  # only the pair sharing a window
+
+
+def test_a_disease_broader_than_another_caused_one_is_dropped(eager_model):
+    from extractors.linking.hierarchy import Hierarchy
+
+    doc = Document(
+        "PMID:9", "text", "Isoniazid caused toxic hepatitis, one of the liver diseases seen."
+    )
+    lms = linked(
+        doc.text,
+        [
+            ("Isoniazid", D, "MESH:D007538"),
+            ("toxic hepatitis", S, "MESH:D056486"),
+            ("liver diseases", S, "MESH:D008107"),
+        ],
+    )
+    causes = lambda sts: {s.object for s in sts if s.predicate is Predicate.CAUSES}  # noqa: E731
+    plain = TransformerRelationExtractor(eager_model)
+    statements, evidence = plain.extract(doc, sentences_of(doc), lms)
+    assert causes(statements) == {"MESH:D056486", "MESH:D008107"}
+    assert plain.version == "eager"
+
+    tree = Hierarchy({"MESH:D056486": ("MESH:D008107",), "MESH:D008107": ("MESH:D008107x",)})
+    ex = TransformerRelationExtractor(eager_model, hierarchy=tree)
+    kept, kept_evidence = ex.extract(doc, sentences_of(doc), lms)
+    assert causes(kept) == {"MESH:D056486"}
+    assert {e.statement_key for e in kept_evidence} == {s.key for s in kept}
+    # the other predicates of the pair stay: only the broader CAUSES goes
+    assert {s.key for s in statements} - {s.key for s in kept} == {
+        s.key
+        for s in statements
+        if s.predicate is Predicate.CAUSES and s.object == "MESH:D008107"
+    }
+    # the rule is part of the extractor's version, so stored documents are re-extracted
+    assert ex.version == "eager+s1" and ex.tag == "re-minilm@eager+s1"

@@ -1,0 +1,68 @@
+"""MeSH's broader-than relation: parents from tree numbers, the KB file, and the rule
+that drops a caused disease broader than another (``extractors/relations/specific``)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+from extractors.linking.build import build_kb
+from extractors.linking.hierarchy import BROADER_FILE, Hierarchy, mesh_parents, write_broader
+from extractors.linking.kb import write_kb
+from extractors.relations.specific import broader_pairs
+from tests.extractors.test_linking_kb import make_data_dir
+
+TREES = {
+    "MESH:D008107": ["C06.552"],  # Liver Diseases
+    "MESH:D006505": ["C06.552.380"],  # Hepatitis
+    "MESH:D056486": ["C06.552.380.350", "C25.100.468.380"],  # Drug-Induced Liver Injury
+    "MESH:D064420": ["C25.100"],  # Drug-Related Side Effects ...
+    "MESH:D004066": ["C06"],  # Digestive System Diseases
+}
+
+
+def test_parents_are_the_descriptors_one_level_up_each_tree_number():
+    parents = mesh_parents(TREES)
+    assert parents["MESH:D056486"] == ("MESH:D006505",)  # C25.100.468 has no descriptor here
+    assert parents["MESH:D006505"] == ("MESH:D008107",)
+    assert parents["MESH:D008107"] == ("MESH:D004066",)
+    assert "MESH:D004066" not in parents  # a top-level number has no parent
+
+
+def test_is_broader_follows_the_tree_up_and_never_down_or_sideways(tmp_path):
+    write_broader(mesh_parents(TREES), tmp_path)
+    h = Hierarchy.in_kb(tmp_path)
+    assert h.is_broader("MESH:D008107", "MESH:D056486")
+    assert h.is_broader("MESH:D004066", "MESH:D056486")
+    assert not h.is_broader("MESH:D056486", "MESH:D008107")
+    assert not h.is_broader("MESH:D056486", "MESH:D056486")
+    assert not h.is_broader("MESH:D064420", "MESH:D056486")
+    assert h.ancestors("MESH:D999999") == frozenset()
+
+
+def test_a_kb_without_the_file_has_an_empty_hierarchy(tmp_path):
+    h = Hierarchy.in_kb(tmp_path)
+    assert not h
+    assert not h.is_broader("MESH:D008107", "MESH:D056486")
+
+
+def test_the_kb_build_writes_parents_with_their_checksum(tmp_path):
+    data = make_data_dir(tmp_path / "data")
+    with gzip.open(data / "mesh/tree-numbers.tsv.gz", "at", encoding="utf-8") as fh:
+        fh.write("D003920\tDiabetes Mellitus\tC18.452.394.750\n")
+    write_kb(build_kb(data), tmp_path / "kb")
+    h = Hierarchy.in_kb(tmp_path / "kb")
+    assert h.is_broader("MESH:D003920", "MESH:D003924")  # diabetes over type 2 diabetes
+    meta = json.loads((tmp_path / "kb" / "kb.json").read_text())
+    assert BROADER_FILE in meta["sha256"]
+
+
+def test_broader_pairs_drop_only_the_broader_object_of_the_same_subject():
+    h = Hierarchy(mesh_parents(TREES))
+    pairs = [
+        ("MESH:D007538", "MESH:D056486"),  # isoniazid -> drug-induced liver injury
+        ("MESH:D007538", "MESH:D008107"),  # isoniazid -> liver diseases: broader, dropped
+        ("MESH:D000082", "MESH:D008107"),  # acetaminophen -> liver diseases: its only one
+        ("MESH:D007538", "MESH:D064420"),  # unrelated branch: kept
+    ]
+    assert broader_pairs(pairs, h.is_broader) == {("MESH:D007538", "MESH:D008107")}
