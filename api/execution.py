@@ -43,7 +43,7 @@ from graphql.language import ArgumentNode, Visitor, visit
 
 from api import errors as E
 from api.limits import check_limits
-from api.resolve import Linker, VariantNormaliser
+from api.resolve import Ancestors, Linker, VariantNormaliser, optional_ancestors
 from api.resolvers import Ingestor, RequestContext
 from api.schema import build_executable_schema
 from kg.errors import KGError, StoreUnavailableError
@@ -153,6 +153,7 @@ class QueryService:
         ingest: Ingestor | None = None,
         linker: Linker | None = None,
         variant_normaliser: VariantNormaliser | None = None,
+        ancestors: Ancestors | None = None,
     ) -> None:
         self.settings = settings
         self.store_provider = store_provider
@@ -160,6 +161,11 @@ class QueryService:
         self.ingest = ingest
         self.linker = linker
         self.variant_normaliser = variant_normaliser
+        self.ancestors = (
+            ancestors
+            if ancestors is not None
+            else optional_ancestors(settings.kb_path or settings.models_dir / "kb")
+        )
         self._cache: OrderedDict[str, tuple[DocumentNode, tuple[GraphQLError, ...]]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -264,6 +270,7 @@ class QueryService:
             ingest=self.ingest,
             linker=self.linker,
             variant_normaliser=self.variant_normaliser,
+            ancestors=self.ancestors,
         )
         result = execute(
             self.schema,

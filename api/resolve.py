@@ -12,14 +12,18 @@ are parsed the way clinicians write them::
     rs4244285                         dbSNP id        -> variant dbSNP:rs4244285
 
 A ``*1`` allele is the reference (normal-function) allele: it resolves, but it
-never triggers a pharmacogenomic warning. Nothing here logs its input.
+never triggers a pharmacogenomic warning. Each diagnosis also carries its broader
+diseases (MeSH ancestors, from the KB's hierarchy when installed): a drug contraindicated
+in liver diseases is contraindicated for a patient with toxic hepatitis. Nothing here logs
+its input.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from api import drug_classes
 from kg.errors import BadInputError, NotFoundError
@@ -33,6 +37,8 @@ MAX_CHARS = 200  # per string
 Linker = Callable[[str, EntityType], Sequence[str]]
 # text -> an HGVS-like change ("p.V600E", "exon19del"), e.g. extractors.linking.variants.
 VariantNormaliser = Callable[[str], str | None]
+# entity id -> the ids of every broader concept (MeSH ancestors), e.g. extractors.linking.hierarchy.
+Ancestors = Callable[[str], Iterable[str]]
 
 _CURIE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*:[^\s*]+$")
 _AA3 = {
@@ -102,6 +108,7 @@ class ResolvedPatient:
     medications: tuple[Entity, ...] = ()
     allergies: tuple[Allergen, ...] = ()
     unresolved: tuple[str, ...] = ()
+    broader: tuple[tuple[str, tuple[str, ...]], ...] = ()  # diagnosis id -> broader ids
 
     @property
     def entities(self) -> tuple[Entity, ...]:
@@ -195,10 +202,12 @@ class Resolver:
         *,
         linker: Linker | None = None,
         variant_normaliser: VariantNormaliser | None = None,
+        ancestors: Ancestors | None = None,
     ) -> None:
         self.store = store
         self.linker = linker
         self.variant_normaliser = variant_normaliser
+        self.ancestors = ancestors
         self._memo: dict[tuple[str, EntityType], Entity | None] = {}
 
     def exact(self, text: str, etype: EntityType) -> Entity | None:
@@ -347,5 +356,30 @@ class Resolver:
             else:
                 allergies.append(a)
         return ResolvedPatient(
-            diagnoses, tuple(variants), medications, tuple(allergies), tuple(unresolved)
+            diagnoses,
+            tuple(variants),
+            medications,
+            tuple(allergies),
+            tuple(unresolved),
+            self._broader(diagnoses),
         )
+
+    def _broader(self, diagnoses: Sequence[Entity]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        if self.ancestors is None:
+            return ()
+        own = {d.id for d in diagnoses}
+        out = []
+        for d in diagnoses:
+            ups = tuple(sorted(set(self.ancestors(d.id)) - own))
+            if ups:
+                out.append((d.id, ups))
+        return tuple(out)
+
+
+def optional_ancestors(kb_dir: str | Path) -> Ancestors | None:
+    """MeSH ancestors from the KB at ``kb_dir`` (read on first use), when extractors is installed."""
+    try:
+        from extractors.linking.hierarchy import Hierarchy
+    except ImportError:
+        return None
+    return Hierarchy.in_kb(kb_dir).ancestors

@@ -19,7 +19,7 @@ from api import treatment
 from api.dataloader import EdgeBatch, EdgeSpec, RequestLoaders
 from api.errors import NotAvailableError, UnauthenticatedError
 from api.pagination import Page, encode_cursor, make_page, page_size
-from api.resolve import Linker, Resolver, VariantNormaliser
+from api.resolve import Ancestors, Linker, Resolver, VariantNormaliser
 from kg.errors import BadInputError, NotFoundError
 from kg.model import (
     Edge,
@@ -64,12 +64,15 @@ class RequestContext:
         ingest: Ingestor | None = None,
         linker: Linker | None = None,
         variant_normaliser: VariantNormaliser | None = None,
+        ancestors: Ancestors | None = None,
     ) -> RequestContext:
         return cls(
             store,
             settings,
             RequestLoaders(store),
-            Resolver(store, linker=linker, variant_normaliser=variant_normaliser),
+            Resolver(
+                store, linker=linker, variant_normaliser=variant_normaliser, ancestors=ancestors
+            ),
             authenticated,
             ingest,
         )

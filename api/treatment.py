@@ -19,6 +19,11 @@ Scoring (also in api/TREATMENT.md). For a candidate drug d:
                of (1 - PENALTY[w.kind] * w.confidence)
     score    = efficacy * safety                                   (between 0 and 1)
 
+A contraindication in a disease broader than a diagnosis (its MeSH ancestor: "liver
+diseases" for "toxic hepatitis") warns as one in the diagnosis itself, unless the drug is
+already contraindicated in the diagnosis; the strongest broader one per diagnosis is kept.
+Treatments of a broader disease are not candidates: they need not treat the narrower one.
+
 Candidates are the drugs that treat a diagnosis (or, with no diagnosis resolved,
 the drugs a variant predicts sensitivity to); ties are broken by T, then name.
 A statement whose confidence is 0 (only negated evidence) supports nothing and
@@ -116,6 +121,10 @@ class PatientGraph:
     interactions: Mapping[str, list[tuple[Entity, Edge]]] = field(default_factory=dict)
     responses: Mapping[str, list[VariantLink]] = field(default_factory=dict)
     targets: Mapping[str, list[VariantLink]] = field(default_factory=dict)
+    # drug -> (diagnosis, the broader disease the drug is contraindicated in, edge)
+    contraindicated_broader: Mapping[str, list[tuple[Entity, Entity, Edge]]] = field(
+        default_factory=dict
+    )
 
 
 def _noisy_or(values: Iterable[float]) -> float:
@@ -169,7 +178,7 @@ def _response_links(graph: PatientGraph, drug_id: str) -> list[VariantLink]:
 
 
 def gather(store: GraphStore, patient: ResolvedPatient) -> PatientGraph:
-    """At most three neighbour calls, each anchored on the patient's side."""
+    """At most four neighbour calls, each anchored on the patient's side."""
     drugs: dict[str, Entity] = {}
     treats: dict[str, list[tuple[Entity, Edge]]] = defaultdict(list)
     contra: dict[str, list[tuple[Entity, Edge]]] = defaultdict(list)
@@ -242,7 +251,47 @@ def gather(store: GraphStore, patient: ResolvedPatient) -> PatientGraph:
                         responses[e.other.id].append(VariantLink(v, e, exact))
                     elif aid != getattr(v.variant, "id", None):  # d TARGETS the variant's gene
                         targets[e.other.id].append(VariantLink(v, e, exact))
-    return PatientGraph(drugs, treats, contra, causes, inter, responses, targets)
+    broader = _broader_contraindications(store, patient, drugs)
+    return PatientGraph(drugs, treats, contra, causes, inter, responses, targets, broader)
+
+
+def _broader_contraindications(
+    store: GraphStore, patient: ResolvedPatient, drugs: dict[str, Entity]
+) -> dict[str, list[tuple[Entity, Entity, Edge]]]:
+    diag = {d.id: d for d in patient.diagnoses}
+    under: dict[str, list[Entity]] = defaultdict(list)  # broader id -> diagnoses under it
+    for did, ups in patient.broader:
+        for up in ups:
+            if did in diag:
+                under[up].append(diag[did])
+    if not under:
+        return {}
+    got = store.neighbours(
+        list(under),
+        predicates=[Predicate.CONTRAINDICATED_IN],
+        direction="in",
+        other_types=[EntityType.DRUG],
+    )
+    hits = {uid: [e for e in edges if e.confidence > 0] for uid, edges in got.items()}
+    hits = {uid: edges for uid, edges in hits.items() if edges}
+    if not hits:
+        return {}
+    names = store.get_entities(list(hits))
+    best: dict[tuple[str, str], tuple[Entity, Entity, Edge]] = {}
+    for uid, edges in hits.items():
+        wider = names.get(uid)
+        if wider is None:
+            continue
+        for e in edges:
+            for x in under[uid]:
+                key = (e.other.id, x.id)
+                if key not in best or e.confidence > best[key][2].confidence:
+                    best[key] = (x, wider, e)
+                drugs.setdefault(e.other.id, e.other)
+    out: dict[str, list[tuple[Entity, Entity, Edge]]] = defaultdict(list)
+    for (drug_id, _), item in sorted(best.items()):
+        out[drug_id].append(item)
+    return dict(out)
 
 
 def _allergy_warnings(drug: Entity, allergies: Sequence[Allergen]) -> list[SafetyWarning]:
@@ -292,6 +341,20 @@ def warnings_for(
                 f"{_docs(e.document_count)}",
                 e.confidence,
                 (x,),
+                (Support.of(e),),
+            )
+        )
+    direct = {x.id for x, _ in graph.contraindicated.get(d, ())}
+    for x, wider, e in graph.contraindicated_broader.get(d, ()):
+        if x.id in direct:
+            continue
+        out.append(
+            SafetyWarning(
+                "CONTRAINDICATION",
+                f"{drug.name} is contraindicated in {wider.name}, which includes {x.name} "
+                f"(a diagnosis of this patient); {_docs(e.document_count)}",
+                e.confidence,
+                (x, wider),
                 (Support.of(e),),
             )
         )

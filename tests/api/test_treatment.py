@@ -169,6 +169,43 @@ def test_contraindication_only_for_the_patients_condition(gql):
     assert safety(gql, "metformin", diagnoses=["type 2 diabetes"])["warnings"] == []
 
 
+def test_a_contraindication_in_a_broader_disease_warns_for_the_narrower_diagnosis(
+    gql, graph_store
+):
+    from kg.model import Entity, EntityType, WriteBatch
+
+    # chronic kidney disease sits under Renal Insufficiency in MeSH (the shipped KB's
+    # broader.tsv.gz); the label says metformin is contraindicated in renal impairment
+    ckd = Entity("MESH:D051436", EntityType.DISEASE, "Renal Insufficiency, Chronic", ("CKD",))
+    graph_store.apply(WriteBatch(entities=(ckd,)))
+    s = safety(gql, "metformin", diagnoses=["Renal Insufficiency, Chronic", "type 2 diabetes"])
+    assert [w["kind"] for w in s["warnings"]] == ["CONTRAINDICATION"]
+    w = s["warnings"][0]
+    assert w["message"] == (
+        "metformin is contraindicated in Renal Insufficiency, which includes "
+        "Renal Insufficiency, Chronic (a diagnosis of this patient); 1 document"
+    )
+    assert w["evidence"][0]["document"] == "SPL:metformin@9"
+    # named directly, the diagnosis gets the direct warning only, not both
+    both = safety(gql, "metformin", diagnoses=["renal impairment", "CKD"])
+    assert [w["message"].split(" (")[0] for w in both["warnings"]] == [
+        "metformin is contraindicated in Renal Insufficiency"
+    ]
+    # and the ranking penalises the drug for it
+    ranked = by_name(plan(gql, diagnoses=["type 2 diabetes", "CKD"]))
+    assert kinds(ranked["metformin"]) == ["CONTRAINDICATION"]
+
+
+def test_broader_diseases_never_make_candidates(gql, graph_store):
+    from kg.model import Entity, EntityType, WriteBatch
+
+    # Lung Neoplasms is broader than NSCLC: treatments of the narrower disease are no
+    # candidates for the broader diagnosis (nor, the other way round, for the narrower)
+    lung = Entity("MESH:D008175", EntityType.DISEASE, "Lung Neoplasms")
+    graph_store.apply(WriteBatch(entities=(lung,)))
+    assert plan(gql, diagnoses=["Lung Neoplasms"])["candidates"] == []
+
+
 def test_unresolved_inputs_are_listed_not_guessed(gql):
     s = safety(gql, "notadrug", diagnoses=["Pain", "made-up syndrome"])
     assert s["drug"] is None
