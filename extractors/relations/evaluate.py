@@ -265,7 +265,8 @@ def eval_relations(model_dir: str | Path, corpus: Path, task: str, entities: str
 
 # ---------------------------------------------------------------- labels
 
-_TAG = re.compile(r'<annotation cui="(C\d+)">(.*?)</annotation>', re.S)
+# one annotation may carry several CUIs ("moderate to severe pain": C0278140;C0278139)
+_TAG = re.compile(r'<annotation cui="(C\d+(?:;C\d+)*);?">(.*?)</annotation>', re.S)
 _HTML = re.compile(r"<[^>]+>")
 
 
@@ -309,7 +310,7 @@ def read_labeledin(corpus: Path) -> dict[str, LabeledInLabel]:
                 pieces.append(plain)
                 length += len(plain)
                 inner = _HTML.sub(" ", m.group(2))
-                mentions.append((length, length + len(inner), m.group(1)))
+                mentions.extend((length, length + len(inner), c) for c in m.group(1).split(";"))
                 pieces.append(inner)
                 length += len(inner)
                 pos = m.end()
