@@ -370,7 +370,11 @@ class Resolver:
         own = {d.id for d in diagnoses}
         out = []
         for d in diagnoses:
-            ups = tuple(sorted(set(self.ancestors(d.id)) - own))
+            # a concept MeSH lacks (a DOID) reaches the tree through its nearest heading
+            found = set(d.broader)
+            for x in (d.id, *d.broader):
+                found.update(self.ancestors(x))
+            ups = tuple(sorted(found - own))
             if ups:
                 out.append((d.id, ups))
         return tuple(out)

@@ -194,6 +194,15 @@ def test_a_contraindication_in_a_broader_disease_warns_for_the_narrower_diagnosi
     # and the ranking penalises the drug for it
     ranked = by_name(plan(gql, diagnoses=["type 2 diabetes", "CKD"]))
     assert kinds(ranked["metformin"]) == ["CONTRAINDICATION"]
+    # a concept MeSH lacks reaches the tree through its nearest MeSH heading
+    do = Entity(
+        "DOID:784", EntityType.DISEASE, "chronic kidney failure", broader=("MESH:D051436",)
+    )
+    graph_store.apply(WriteBatch(entities=(do,)))
+    s = safety(gql, "metformin", diagnoses=["DOID:784"])
+    assert [w["message"].split(",")[0] for w in s["warnings"]] == [
+        "metformin is contraindicated in Renal Insufficiency"
+    ]
 
 
 def test_broader_diseases_never_make_candidates(gql, graph_store):
