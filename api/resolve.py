@@ -20,15 +20,18 @@ its input.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from api import drug_classes
-from kg.errors import BadInputError, NotFoundError
+from kg.errors import BadInputError, KGError, NotFoundError
 from kg.model import GENE_ID_PREFIXES, Entity, EntityType
 from kg.store import GraphStore
+
+log = logging.getLogger(__name__)
 
 MAX_ITEMS = 50  # per list in a patient input
 MAX_CHARS = 200  # per string
@@ -369,14 +372,19 @@ class Resolver:
             return ()
         own = {d.id for d in diagnoses}
         out = []
-        for d in diagnoses:
-            # a concept MeSH lacks (a DOID) reaches the tree through its nearest heading
-            found = set(d.broader)
-            for x in (d.id, *d.broader):
-                found.update(self.ancestors(x))
-            ups = tuple(sorted(found - own))
-            if ups:
-                out.append((d.id, ups))
+        try:
+            for d in diagnoses:
+                # a concept MeSH lacks (a DOID) reaches the tree through its nearest heading
+                found = set(d.broader)
+                for x in (d.id, *d.broader):
+                    found.update(self.ancestors(x))
+                ups = tuple(sorted(found - own))
+                if ups:
+                    out.append((d.id, ups))
+        except KGError as exc:
+            # the plan still answers; only the broader contraindications are missing
+            log.warning("no broader diseases for this request: %s", exc)
+            return ()
         return tuple(out)
 
 

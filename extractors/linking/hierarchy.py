@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
+from kg.errors import ExtractionError
+
 BROADER_FILE = "broader.tsv.gz"
 
 
@@ -54,12 +56,19 @@ class Hierarchy:
 
     def _table(self) -> dict[str, tuple[str, ...]]:
         if self._parents is None:
-            self._parents = {}
+            table: dict[str, tuple[str, ...]] = {}
             if self._path is not None and self._path.is_file():
-                with gzip.open(self._path, "rt", encoding="utf-8") as fh:
-                    for line in fh:
-                        child, _, ups = line.rstrip("\n").partition("\t")
-                        self._parents[child] = tuple(u for u in ups.split("|") if u)
+                try:
+                    with gzip.open(self._path, "rt", encoding="utf-8") as fh:
+                        for line in fh:
+                            child, _, ups = line.rstrip("\n").partition("\t")
+                            table[child] = tuple(u for u in ups.split("|") if u)
+                except (OSError, EOFError, UnicodeDecodeError) as exc:
+                    raise ExtractionError(
+                        f"{self._path}: unreadable MeSH hierarchy ({exc}); "
+                        "rebuild the KB with `medkg kb build`"
+                    ) from exc
+            self._parents = table
         return self._parents
 
     def _compute(self, entity_id: str) -> frozenset[str]:

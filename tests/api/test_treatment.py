@@ -169,9 +169,7 @@ def test_contraindication_only_for_the_patients_condition(gql):
     assert safety(gql, "metformin", diagnoses=["type 2 diabetes"])["warnings"] == []
 
 
-def test_a_contraindication_in_a_broader_disease_warns_for_the_narrower_diagnosis(
-    gql, graph_store
-):
+def test_a_contraindication_in_a_broader_disease_warns_for_the_narrower_diagnosis(gql, graph_store):
     from kg.model import Entity, EntityType, WriteBatch
 
     # chronic kidney disease sits under Renal Insufficiency in MeSH (the shipped KB's
@@ -195,9 +193,7 @@ def test_a_contraindication_in_a_broader_disease_warns_for_the_narrower_diagnosi
     ranked = by_name(plan(gql, diagnoses=["type 2 diabetes", "CKD"]))
     assert kinds(ranked["metformin"]) == ["CONTRAINDICATION"]
     # a concept MeSH lacks reaches the tree through its nearest MeSH heading
-    do = Entity(
-        "DOID:784", EntityType.DISEASE, "chronic kidney failure", broader=("MESH:D051436",)
-    )
+    do = Entity("DOID:784", EntityType.DISEASE, "chronic kidney failure", broader=("MESH:D051436",))
     graph_store.apply(WriteBatch(entities=(do,)))
     s = safety(gql, "metformin", diagnoses=["DOID:784"])
     assert [w["message"].split(",")[0] for w in s["warnings"]] == [
@@ -289,3 +285,18 @@ def test_drug_class_table():
             and rule.affected_group in drug_classes.GROUPS
         )
         assert rule.source and 0 < rule.weight <= 1
+
+
+def test_an_unreadable_hierarchy_costs_only_the_broader_warnings(
+    graph_store, api_settings, tmp_path
+):
+    from extractors.linking.hierarchy import BROADER_FILE, Hierarchy
+    from tests.api.conftest import make_service
+
+    (tmp_path / BROADER_FILE).write_bytes(b"\x1f\x8b\x08\x00 truncated")
+    service = make_service(graph_store, api_settings, ancestors=Hierarchy.in_kb(tmp_path).ancestors)
+    body = service.execute(
+        SAFETY, {"d": "metformin", "p": {"diagnoses": ["renal impairment"]}}
+    ).body
+    assert "errors" not in body, body
+    assert [w["kind"] for w in body["data"]["drugSafety"]["warnings"]] == ["CONTRAINDICATION"]

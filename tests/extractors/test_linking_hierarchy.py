@@ -66,3 +66,15 @@ def test_broader_pairs_drop_only_the_broader_object_of_the_same_subject():
         ("MESH:D007538", "MESH:D064420"),  # unrelated branch: kept
     ]
     assert broader_pairs(pairs, h.is_broader) == {("MESH:D007538", "MESH:D008107")}
+
+
+def test_an_unreadable_file_is_a_named_error_every_time(tmp_path):
+    import pytest
+
+    from kg.errors import ExtractionError
+
+    (tmp_path / BROADER_FILE).write_bytes(b"\x1f\x8b\x08\x00 truncated")
+    h = Hierarchy.in_kb(tmp_path)
+    for _ in range(2):  # not cached as an empty hierarchy
+        with pytest.raises(ExtractionError, match="unreadable MeSH hierarchy"):
+            h.is_broader("MESH:D008107", "MESH:D056486")
