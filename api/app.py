@@ -47,7 +47,7 @@ from starlette.staticfiles import StaticFiles
 
 from api import errors as E
 from api.execution import QueryService
-from api.resolve import Linker, VariantNormaliser
+from api.resolve import Ancestors, Linker, VariantNormaliser
 from api.resolvers import Ingestor
 from kg.errors import KGError, StoreUnavailableError
 from kg.model import EntityType
@@ -258,6 +258,7 @@ def create_app(
     ingest: Ingestor | None = None,
     linker: Linker | None = None,
     variant_normaliser: VariantNormaliser | None = None,
+    ancestors: Ancestors | None = None,
     registry: CollectorRegistry | None = None,
     extra_routes: Sequence[Route] = (),
     server_process: bool = False,
@@ -289,6 +290,7 @@ def create_app(
         variant_normaliser=(
             variant_normaliser if variant_normaliser is not None else optional_variant_normaliser()
         ),
+        ancestors=ancestors,
     )
     metrics = Metrics(registry or CollectorRegistry())
     graphiql_html = (STATIC_DIR / "graphiql.html").read_text(encoding="utf-8")

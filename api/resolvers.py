@@ -475,7 +475,7 @@ def resolve_drug_safety(
     ent = ctx.resolver.exact(drug, EntityType.DRUG)
     if ent is None:
         return {"drug": None, "warnings": [], "unresolved": [drug, *resolved.unresolved]}
-    graph = treatment.gather(ctx.store, resolved)
+    graph = treatment.gather(ctx.store, resolved, focus=(ent.id,))
     warnings = treatment.warnings_for(ent, resolved, graph)
     keys = tuple(dict.fromkeys(s.statement_key for w in warnings for s in w.supports))
     return {

@@ -177,8 +177,19 @@ def _response_links(graph: PatientGraph, drug_id: str) -> list[VariantLink]:
     return [x for x in links if x.exact or (x.variant.text, _direction(x.edge)) not in covered]
 
 
-def gather(store: GraphStore, patient: ResolvedPatient) -> PatientGraph:
-    """At most four neighbour calls, each anchored on the patient's side."""
+def gather(
+    store: GraphStore, patient: ResolvedPatient, focus: Iterable[str] | None = None
+) -> PatientGraph:
+    """At most three neighbour calls, each anchored on the patient's side, and a
+    ``get_entities`` call when a drug in ``focus`` (default: the drugs that treat a
+    diagnosis) is contraindicated in a disease broader than a diagnosis.
+
+    On Neo4j every round trip lengthens the tail of a plan's latency under load
+    (benchmarks/bench_api.py: one more call with no rows took the p99 from 166 to 402 ms),
+    so the broader diseases ride with the medications' call: a disease has no
+    INTERACTS_WITH edges and no outgoing CONTRAINDICATED_IN ones, so the same query
+    returns exactly the drugs contraindicated in it.
+    """
     drugs: dict[str, Entity] = {}
     treats: dict[str, list[tuple[Entity, Edge]]] = defaultdict(list)
     contra: dict[str, list[tuple[Entity, Edge]]] = defaultdict(list)
@@ -208,14 +219,25 @@ def gather(store: GraphStore, patient: ResolvedPatient) -> PatientGraph:
                 bucket[e.other.id].append((diag[did], e))
 
     meds = {m.id: m for m in patient.medications}
-    if meds:
+    under = _under(patient, diag)
+    wider_hits: dict[str, list[Edge]] = {}
+    if meds or under:
         got = store.neighbours(
-            list(meds),
+            list(meds) + list(under),
             predicates=[Predicate.INTERACTS_WITH, Predicate.CONTRAINDICATED_IN],
             direction="both",
             other_types=[EntityType.DRUG],
         )
         for mid, edges in got.items():
+            if mid not in meds:
+                wider_hits[mid] = [
+                    e
+                    for e in edges
+                    if e.confidence > 0
+                    and e.statement.predicate is Predicate.CONTRAINDICATED_IN
+                    and e.statement.object == mid
+                ]
+                continue
             for e in edges:
                 if e.confidence <= 0 or e.other.id == mid:
                     continue
@@ -251,28 +273,29 @@ def gather(store: GraphStore, patient: ResolvedPatient) -> PatientGraph:
                         responses[e.other.id].append(VariantLink(v, e, exact))
                     elif aid != getattr(v.variant, "id", None):  # d TARGETS the variant's gene
                         targets[e.other.id].append(VariantLink(v, e, exact))
-    broader = _broader_contraindications(store, patient, drugs)
+    wanted = set(treats) if focus is None else set(focus)
+    broader = _broader_contraindications(store, under, wider_hits, drugs, wanted)
     return PatientGraph(drugs, treats, contra, causes, inter, responses, targets, broader)
 
 
-def _broader_contraindications(
-    store: GraphStore, patient: ResolvedPatient, drugs: dict[str, Entity]
-) -> dict[str, list[tuple[Entity, Entity, Edge]]]:
-    diag = {d.id: d for d in patient.diagnoses}
-    under: dict[str, list[Entity]] = defaultdict(list)  # broader id -> diagnoses under it
+def _under(patient: ResolvedPatient, diag: Mapping[str, Entity]) -> dict[str, list[Entity]]:
+    """Broader disease id -> the patient's diagnoses under it (none that is a diagnosis)."""
+    under: dict[str, list[Entity]] = defaultdict(list)
     for did, ups in patient.broader:
         for up in ups:
-            if did in diag:
+            if did in diag and up not in diag:
                 under[up].append(diag[did])
-    if not under:
-        return {}
-    got = store.neighbours(
-        list(under),
-        predicates=[Predicate.CONTRAINDICATED_IN],
-        direction="in",
-        other_types=[EntityType.DRUG],
-    )
-    hits = {uid: [e for e in edges if e.confidence > 0] for uid, edges in got.items()}
+    return dict(under)
+
+
+def _broader_contraindications(
+    store: GraphStore,
+    under: Mapping[str, list[Entity]],
+    hits: Mapping[str, list[Edge]],
+    drugs: dict[str, Entity],
+    wanted: set[str],
+) -> dict[str, list[tuple[Entity, Entity, Edge]]]:
+    hits = {uid: [e for e in edges if e.other.id in wanted] for uid, edges in hits.items()}
     hits = {uid: edges for uid, edges in hits.items() if edges}
     if not hits:
         return {}
@@ -283,7 +306,7 @@ def _broader_contraindications(
         if wider is None:
             continue
         for e in edges:
-            for x in under[uid]:
+            for x in under.get(uid, ()):
                 key = (e.other.id, x.id)
                 if key not in best or e.confidence > best[key][2].confidence:
                     best[key] = (x, wider, e)

@@ -105,6 +105,18 @@ def synthetic_entities() -> dict[str, list[Entity]]:
     return {"drugs": drugs, "genes": genes, "diseases": diseases, "variants": variants}
 
 
+def bench_ancestors(entity_id: str) -> list[str]:
+    """A synthetic disease tree (parent of disease i is i // 4): every diagnosis has broader
+    diseases, so a treatment plan makes its call for contraindications in them."""
+    if not entity_id.startswith("BENCH:DIS"):
+        return []
+    i, out = int(entity_id.removeprefix("BENCH:DIS")), []
+    while i > 0:
+        i //= 4
+        out.append(f"BENCH:DIS{i:05d}")
+    return out
+
+
 def _skewed(rng: random.Random, n: int) -> int:
     """Index with a heavy head: a few hubs, a long tail (like real drug-target graphs)."""
     return min(n - 1, int(n * rng.random() ** 2.2))
@@ -254,6 +266,7 @@ def serve(args: argparse.Namespace) -> int:
     app = create_app(
         settings,
         store=store,
+        ancestors=bench_ancestors,
         extra_routes=[Route("/direct/drug-targets", direct, methods=["POST"])],
     )
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)

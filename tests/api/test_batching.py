@@ -71,7 +71,7 @@ def test_treatment_makes_a_fixed_number_of_calls(embedded_graph):
     }
     body = make_service(counting, Settings()).execute(q, {"p": patient}).body
     assert "errors" not in body and len(body["data"]["personalizedTreatment"]["candidates"]) == 5
-    # gather: 4 neighbour calls (the fourth for the diagnoses' broader diseases, MeSH
-    # ancestors); candidates' targets: 1; evidence for reasons and warnings: 1 (shared).
-    assert counting.calls["neighbours"] == 5
+    # gather: 3 neighbour calls (the diagnoses' broader diseases, MeSH ancestors, ride with
+    # the medications); candidates' targets: 1; evidence for reasons and warnings: 1 (shared).
+    assert counting.calls["neighbours"] == 4
     assert counting.calls["evidence"] == 1
