@@ -1,4 +1,4 @@
-"""``medkg eval label-refs``: the label path's TARGETS and CAUSES against public references.
+"""``medkg eval label-refs``: the label path's TARGETS, CAUSES and TREATS against public references.
 
 LabeledIn measures indications only. The targets read from Mechanism of Action sections
 and the adverse effects read from Adverse Reactions and Boxed Warning sections are
@@ -12,7 +12,15 @@ compared here with references keyed by DrugBank id:
   the drug's side-effect names, read by the same dictionary linker, give its id, or one of
   its names is one of them.
 
-Both references are older than some labels and neither is complete, so precision here is
+* TREATS: PharmacotherapyDB 1.0 (``pharmacotherapydb/indications.tsv``), physicians'
+  verdicts on drug-disease pairs for 97 diseases: disease-modifying (DM) or symptomatic
+  (SYM) indications, and curated non-indications (NOT). An indication read from a label is
+  scored when its disease is one of the 97 (by Disease Ontology id, MeSH id through Disease
+  Ontology's cross-references, or name), or sits below one in MeSH's tree ("Hypertension,
+  Renal" under hypertension): right when the pair is DM or SYM, wrong when it is NOT or
+  the catalogue does not list it for that drug. Other indications are left unscored.
+
+The references are older than some labels and none is complete, so precision here is
 a lower bound: rule choices are made on its changes, on one half of the labels (``dev``:
 sha1 of the set id even), and the other half is reported beside it. Recall is reported
 against what the label's sections could state: CbG's DrugBank "target" genes, and SIDER's
@@ -25,7 +33,7 @@ import csv
 import gzip
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +52,10 @@ class References:
     primary_targets: dict[str, set[str]]  # DrugBank id -> NCBIGene ids, DrugBank "target" rows
     side_effects: dict[str, set[str]]  # DrugBank id -> side-effect names (normalised)
     actions: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (drug, gene) -> ours
+    # PharmacotherapyDB: disease key (DOID, MeSH id or name:) -> its DOID, and
+    # (DrugBank id, DOID) -> category (DM, SYM or NOT)
+    disease_keys: dict[str, str] = field(default_factory=dict)
+    indications: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 # the table's action words in our TargetAction vocabulary
@@ -91,7 +103,29 @@ def read_references(data_dir: Path) -> References:
                 continue
             for db in by_cid.get(int(f[0][3:]) - STITCH_OFFSET, ()):
                 side[db].add(_norm(f[5]))
-    return References(dict(targets), dict(primary), dict(side), dict(actions))
+    keys, indications = read_indications(data_dir)
+    return References(dict(targets), dict(primary), dict(side), dict(actions), keys, indications)
+
+
+def read_indications(data_dir: Path) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    path = data_dir / "pharmacotherapydb" / "indications.tsv"
+    xrefs = data_dir / "disease_ontology" / "xrefs.tsv"
+    if not path.exists():
+        raise BadInputError(f"{path}: reference file not found")
+    keys: dict[str, str] = {}
+    indications: dict[tuple[str, str], str] = {}
+    with open(path, encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            keys[row["doid_id"]] = row["doid_id"]
+            keys[f"name:{_norm(row['disease'])}"] = row["doid_id"]
+            indications[row["drugbank_id"], row["doid_id"]] = row["category"]
+    covered = set(keys.values())
+    if xrefs.exists():
+        with open(xrefs, encoding="utf-8") as fh:
+            for row in csv.DictReader(fh, delimiter="\t"):
+                if row["doid_code"] in covered and row["resource"] == "MSH":
+                    keys.setdefault(f"MESH:{row['resource_id']}", row["doid_code"])
+    return keys, indications
 
 
 def drugbank_ids(ent: Entity) -> set[str]:
@@ -108,10 +142,13 @@ class _Tally:
     unscored: int = 0  # statements whose drug the reference does not know
     comparable: int = 0  # right targets whose action both sides state
     agreeing: int = 0  # ... and agree on
+    contradicted: int | None = None  # wrong by a curated verdict (TREATS: NOT), not a gap
 
     def report(self) -> dict[str, float | int]:
         out = prf_split(self.right, self.found, self.predicted, self.gold)
         out["unscored"] = self.unscored
+        if self.contradicted is not None:
+            out["contradicted"] = self.contradicted
         if self.comparable:
             out["action_agreement"] = round(self.agreeing / self.comparable, 4)
             out["actions_compared"] = self.comparable
@@ -125,15 +162,17 @@ def score(
     side_effect_ids,
     half: str = "all",
     errors: list[dict] | None = None,
+    ancestors: Callable[[str], Iterable[str]] | None = None,
 ) -> dict:
-    """TARGETS and CAUSES precision/recall of label statements against ``refs``.
+    """TARGETS, CAUSES and TREATS precision/recall of label statements against ``refs``.
 
     ``side_effect_ids(drugbank_id) -> set[str]``: the entity ids the linker gives the drug's
-    side-effect names (cached by the caller). A statement counts once per label: several
-    sentences stating it are one prediction.
+    side-effect names (cached by the caller). ``ancestors(id)``: MeSH's broader concepts, so
+    that an indication below a catalogued disease is scored as that disease. A statement
+    counts once per label: several sentences stating it are one prediction.
     """
     by_id = {d.id: d for d in docs}
-    tallies = {"TARGETS": _Tally(), "CAUSES": _Tally()}
+    tallies = {"TARGETS": _Tally(), "CAUSES": _Tally(), "TREATS": _Tally(contradicted=0)}
     labels = 0
     for ex in extractions:
         doc = by_id.get(ex.document_id)
@@ -172,6 +211,9 @@ def score(
                 side_effect_ids,
                 doc,
                 errors,
+            )
+            _score_treats(
+                tallies["TREATS"], pairs["TREATS"], drug_id, dbs, refs, ents, ancestors, doc, errors
             )
         if errors is not None:  # each spurious statement with a sentence that states it
             said = {ev.statement_key: ev.sentence for ev in reversed(ex.evidence)}
@@ -244,11 +286,59 @@ def _score_causes(tally, pairs, drug_id, dbs, refs, ents, side_effect_ids, doc, 
     tally.gold += len(gold_ids)
 
 
+def _catalogued(ent: Entity | None, oid: str, refs: References, ancestors) -> set[str]:
+    """The catalogue's diseases an indication is, or sits below in MeSH's tree."""
+    keys = entity_keys(ent) if ent is not None else {oid}
+    direct = {refs.disease_keys[k] for k in keys if k in refs.disease_keys}
+    if direct or ancestors is None:
+        return direct
+    above = {a for k in keys if k.startswith("MESH:") for a in ancestors(k)}
+    return {refs.disease_keys[a] for a in above if a in refs.disease_keys}
+
+
+def _score_treats(tally, pairs, drug_id, dbs, refs, ents, ancestors, doc, errors) -> None:
+    objects = sorted(o for s, o in pairs if s == drug_id)
+    listed = {(d, doid): c for (d, doid), c in refs.indications.items() if d in dbs}
+    if not listed:
+        tally.unscored += len(objects)
+        return
+    positives = {doid for (_, doid), c in listed.items() if c in ("DM", "SYM")}
+    found: set[str] = set()
+    for o in objects:
+        doids = _catalogued(ents.get(o), o, refs, ancestors)
+        if not doids:
+            tally.unscored += 1
+            continue
+        tally.predicted += 1
+        if doids & positives:
+            tally.right += 1
+            found |= doids & positives
+            continue
+        if any(listed.get((d, doid)) == "NOT" for d in dbs for doid in doids):
+            tally.contradicted += 1
+        if errors is not None:
+            name = ents[o].name if o in ents else o
+            verdict = sorted({listed.get((d, doid), "unlisted") for d in dbs for doid in doids})
+            errors.append(
+                {
+                    "label": doc.id,
+                    "relation": "TREATS",
+                    "drug": drug_id,
+                    "object": f"{o} {name}",
+                    "kind": "spurious",
+                    "catalogue": "/".join(v for v in verdict if v != "unlisted") or "unlisted",
+                }
+            )
+    tally.found += len(found)
+    tally.gold += len(positives)
+
+
 def eval_label_refs(
     spl_dir: Path, data_dir: Path, half: str = "all", errors_path: Path | None = None
 ) -> dict:
     """Run the production pipeline over every SPL label under ``spl_dir`` and score it."""
-    from extractors.linking.linker import DictionaryLinker
+    from extractors.linking.hierarchy import Hierarchy
+    from extractors.linking.linker import DictionaryLinker, default_kb_path
     from extractors.pipeline import build
     from kg.settings import Settings
     from loaders.spl import read_spl
@@ -274,7 +364,10 @@ def eval_label_refs(
         return cache[db]
 
     errors: list[dict] | None = [] if errors_path else None
-    result = score(extractions, docs, refs, side_effect_ids, half, errors)
+    hierarchy = Hierarchy.in_kb(default_kb_path())
+    result = score(
+        extractions, docs, refs, side_effect_ids, half, errors, ancestors=hierarchy.ancestors
+    )
     result["failed"] = len(failures)
     if errors_path and errors is not None:
         import json

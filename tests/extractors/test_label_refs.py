@@ -1,4 +1,5 @@
-"""``medkg eval label-refs``: label TARGETS and CAUSES scored against binding and SIDER rows."""
+"""``medkg eval label-refs``: label TARGETS, CAUSES and TREATS scored against binding, SIDER
+and PharmacotherapyDB rows."""
 
 from __future__ import annotations
 
@@ -39,6 +40,22 @@ def make_refs(root: Path) -> Path:
             "CID100156391\tCID000156391\tC0018681\tPT\tC0018681\tHeadache\n"
             "CID100000001\tCID000000001\tC0011991\tPT\tC0011991\tDiarrhoea\n"
         )
+    (root / "pharmacotherapydb").mkdir()
+    (root / "pharmacotherapydb/indications.tsv").write_text(
+        "doid_id\tdrugbank_id\tdisease\tdrug\tcategory\tn_curators\tn_resources\n"
+        "DOID:7148\tDB00788\trheumatoid arthritis\tNaproxen\tSYM\t1\t2\n"
+        "DOID:9352\tDB00788\ttype 2 diabetes mellitus\tNaproxen\tNOT\t1\t1\n"
+        "DOID:10763\tDB00999\thypertension\tHydrochlorothiazide\tDM\t1\t3\n",
+        encoding="utf-8",
+    )
+    (root / "disease_ontology").mkdir()
+    (root / "disease_ontology/xrefs.tsv").write_text(
+        "doid_code\tdoid_name\tresource\tresource_id\n"
+        "DOID:9352\ttype 2 diabetes mellitus\tMSH\tD003924\n"
+        "DOID:10763\thypertension\tMSH\tD006973\n"
+        "DOID:8398\tosteoarthritis\tMSH\tD010003\n",
+        encoding="utf-8",
+    )
     return root
 
 
@@ -141,3 +158,42 @@ def test_halves_are_fixed_by_set_id_and_select_labels(tmp_path):
     docs = [Document(f"SPL:{i}@1", "spl", "t", metadata={"set_id": i}) for i in ids]
     exs = [Extraction(d.id) for d in docs]
     assert score(exs, docs, refs, lambda db: set(), half="dev")["labels"] == halves.count("dev")
+
+
+def test_indications_are_scored_by_the_catalogue_where_it_covers_the_disease(tmp_path):
+    refs = read_references(make_refs(tmp_path))
+    assert refs.disease_keys["MESH:D003924"] == "DOID:9352"  # through DO's MeSH xref
+    assert "MESH:D010003" not in refs.disease_keys  # a disease the catalogue does not cover
+    doc = Document("SPL:z@1", "spl", "text", metadata={"set_id": "z"})
+    ra = Entity("MESH:D001172", EntityType.DISEASE, "Arthritis, Rheumatoid", xrefs=("DOID:7148",))
+    t2d = Entity("MESH:D003924", EntityType.DISEASE, "Diabetes Mellitus, Type 2")
+    renal = Entity("MESH:D006978", EntityType.DISEASE, "Hypertension, Renal")
+    pain = Entity("MESH:D010146", EntityType.DISEASE, "Pain")
+    sts = [Statement.make(DRUG.id, Predicate.TREATS, e.id) for e in (ra, t2d, renal, pain)]
+    ex = Extraction(
+        doc.id,
+        entities=(DRUG, ra, t2d, renal, pain),
+        statements=tuple(sts),
+        evidence=tuple(_evidence(st, doc) for st in sts),
+    )
+    errors: list[dict] = []
+    ancestors = {"MESH:D006978": ["MESH:D006973", "MESH:D014652"]}.get
+    out = score(
+        [ex], [doc], refs, lambda db: set(), errors=errors, ancestors=lambda i: ancestors(i, [])
+    )
+    # RA is a listed symptomatic indication; type 2 diabetes a curated non-indication;
+    # renal hypertension sits below hypertension, which the catalogue lists for another
+    # drug only; pain is no catalogued disease
+    assert out["TREATS"] == {
+        "precision": round(1 / 3, 4),
+        "recall": 1.0,
+        "f1": 0.5,
+        "predicted": 3,
+        "gold": 1,
+        "unscored": 1,
+        "contradicted": 1,
+    }
+    assert {(e["object"].split()[0], e["catalogue"]) for e in errors} == {
+        (t2d.id, "NOT"),
+        (renal.id, "unlisted"),
+    }
