@@ -195,8 +195,13 @@ def score(
                 if st.qualifier("action") not in (None, "unknown"):
                     actions[st.subject, st.object].add(st.qualifier("action"))
         mark = len(errors) if errors is not None else 0
-        subjects = {s for ps in pairs.values() for s, _ in ps}
-        for drug_id in subjects:
+        # each relation's recall counts the drugs the label states that relation of
+        for drug_id in {s for s, _ in pairs["TREATS"]}:
+            dbs = drugbank_ids(ents[drug_id]) if drug_id in ents else set()
+            _score_treats(
+                tallies["TREATS"], pairs["TREATS"], drug_id, dbs, refs, ents, ancestors, doc, errors
+            )
+        for drug_id in {s for k in ("TARGETS", "CAUSES") for s, _ in pairs[k]}:
             dbs = drugbank_ids(ents[drug_id]) if drug_id in ents else set()
             _score_targets(
                 tallies["TARGETS"], pairs["TARGETS"], actions, drug_id, dbs, refs, doc, errors
@@ -211,9 +216,6 @@ def score(
                 side_effect_ids,
                 doc,
                 errors,
-            )
-            _score_treats(
-                tallies["TREATS"], pairs["TREATS"], drug_id, dbs, refs, ents, ancestors, doc, errors
             )
         if errors is not None:  # each spurious statement with a sentence that states it
             said = {ev.statement_key: ev.sentence for ev in reversed(ex.evidence)}

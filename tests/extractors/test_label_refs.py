@@ -193,6 +193,8 @@ def test_indications_are_scored_by_the_catalogue_where_it_covers_the_disease(tmp
         "unscored": 1,
         "contradicted": 1,
     }
+    # a label that states only indications adds nothing to the other relations' recall
+    assert out["TARGETS"]["gold"] == 0 and out["CAUSES"]["gold"] == 0
     assert {(e["object"].split()[0], e["catalogue"]) for e in errors} == {
         (t2d.id, "NOT"),
         (renal.id, "unlisted"),
