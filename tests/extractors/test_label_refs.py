@@ -20,42 +20,45 @@ NAUSEA = Entity("MESH:D009325", EntityType.DISEASE, "Nausea")
 DEATH = Entity("MESH:D003643", EntityType.DISEASE, "Death")
 
 
+# the reference files in their real formats: path -> rows (a header row first)
+REFERENCES = {
+    "hetionet/CbG-binding.tsv": [
+        "drugbank_id\tentrez_gene_id\tsources\tpubmed_ids\tactions\taffinity_nM\tlicense\turls",
+        "DB00788\t5743\tDrugBank (target)|ChEMBL\t\tinhibitor\t\t\t",
+        "DB00788\t5742\tDrugBank (target)\t\tinhibitor\t\t\t",
+        "DB00788\t1559\tDrugBank (enzyme)\t\t\t\t\t",
+    ],
+    "drugbank/pubchem-mapping.tsv": ["drugbank_id\tpubchem_cid", "DB00788\t156391"],
+    "sider4/meddra_all_se.tsv.gz": [
+        "CID100156391\tCID000156391\tC0027497\tPT\tC0027497\tNausea",
+        "CID100156391\tCID000156391\tC0018681\tPT\tC0018681\tHeadache",
+        "CID100000001\tCID000000001\tC0011991\tPT\tC0011991\tDiarrhoea",
+    ],
+    "pharmacotherapydb/indications.tsv": [
+        "doid_id\tdrugbank_id\tdisease\tdrug\tcategory\tn_curators\tn_resources",
+        "DOID:7148\tDB00788\trheumatoid arthritis\tNaproxen\tSYM\t1\t2",
+        "DOID:9352\tDB00788\ttype 2 diabetes mellitus\tNaproxen\tNOT\t1\t1",
+        "DOID:10763\tDB00999\thypertension\tHydrochlorothiazide\tDM\t1\t3",
+    ],
+    "disease_ontology/xrefs.tsv": [
+        "doid_code\tdoid_name\tresource\tresource_id",
+        "DOID:9352\ttype 2 diabetes mellitus\tMSH\tD003924",
+        "DOID:10763\thypertension\tMSH\tD006973",
+        "DOID:8398\tosteoarthritis\tMSH\tD010003",
+    ],
+}
+
+
 def make_refs(root: Path) -> Path:
-    (root / "hetionet").mkdir(parents=True)
-    (root / "hetionet/CbG-binding.tsv").write_text(
-        "drugbank_id\tentrez_gene_id\tsources\tpubmed_ids\tactions\taffinity_nM\tlicense\turls\n"
-        "DB00788\t5743\tDrugBank (target)|ChEMBL\t\tinhibitor\t\t\t\n"
-        "DB00788\t5742\tDrugBank (target)\t\tinhibitor\t\t\t\n"
-        "DB00788\t1559\tDrugBank (enzyme)\t\t\t\t\t\n",
-        encoding="utf-8",
-    )
-    (root / "drugbank").mkdir()
-    (root / "drugbank/pubchem-mapping.tsv").write_text(
-        "drugbank_id\tpubchem_cid\nDB00788\t156391\n", encoding="utf-8"
-    )
-    (root / "sider4").mkdir()
-    with gzip.open(root / "sider4/meddra_all_se.tsv.gz", "wt", encoding="utf-8") as fh:
-        fh.write(
-            "CID100156391\tCID000156391\tC0027497\tPT\tC0027497\tNausea\n"
-            "CID100156391\tCID000156391\tC0018681\tPT\tC0018681\tHeadache\n"
-            "CID100000001\tCID000000001\tC0011991\tPT\tC0011991\tDiarrhoea\n"
-        )
-    (root / "pharmacotherapydb").mkdir()
-    (root / "pharmacotherapydb/indications.tsv").write_text(
-        "doid_id\tdrugbank_id\tdisease\tdrug\tcategory\tn_curators\tn_resources\n"
-        "DOID:7148\tDB00788\trheumatoid arthritis\tNaproxen\tSYM\t1\t2\n"
-        "DOID:9352\tDB00788\ttype 2 diabetes mellitus\tNaproxen\tNOT\t1\t1\n"
-        "DOID:10763\tDB00999\thypertension\tHydrochlorothiazide\tDM\t1\t3\n",
-        encoding="utf-8",
-    )
-    (root / "disease_ontology").mkdir()
-    (root / "disease_ontology/xrefs.tsv").write_text(
-        "doid_code\tdoid_name\tresource\tresource_id\n"
-        "DOID:9352\ttype 2 diabetes mellitus\tMSH\tD003924\n"
-        "DOID:10763\thypertension\tMSH\tD006973\n"
-        "DOID:8398\tosteoarthritis\tMSH\tD010003\n",
-        encoding="utf-8",
-    )
+    for name, rows in REFERENCES.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = "".join(f"{r}\n" for r in rows)
+        if name.endswith(".gz"):
+            with gzip.open(path, "wt", encoding="utf-8") as fh:
+                fh.write(text)
+        else:
+            path.write_text(text, encoding="utf-8")
     return root
 
 
