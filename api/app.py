@@ -50,7 +50,7 @@ from api.execution import QueryService
 from api.resolve import Ancestors, Linker, VariantNormaliser
 from api.resolvers import Ingestor
 from kg.errors import KGError, StoreUnavailableError
-from kg.model import EntityType
+from kg.model import Entity, EntityType
 from kg.settings import Settings
 from kg.store import GraphStore
 
@@ -164,7 +164,7 @@ class LazyLinker:
     def warm_up(self) -> None:
         self._get()
 
-    def __call__(self, text: str, etype: EntityType) -> Sequence[str]:
+    def __call__(self, text: str, etype: EntityType) -> Sequence[Entity]:
         linker = self._get()
         if linker is None:
             return []
@@ -172,7 +172,7 @@ class LazyLinker:
             hits = linker.lookup(text, [etype], k=5)
         except (KGError, OSError):
             return []
-        return [e.id for e, score in hits if score >= MIN_LINK_SCORE]
+        return [e for e, score in hits if score >= MIN_LINK_SCORE]
 
 
 def optional_linker(settings: Settings) -> Linker:

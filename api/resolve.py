@@ -36,8 +36,10 @@ log = logging.getLogger(__name__)
 MAX_ITEMS = 50  # per list in a patient input
 MAX_CHARS = 200  # per string
 
-# (text, type) -> CURIEs; e.g. built from extractors.linking when it is installed.
-Linker = Callable[[str, EntityType], Sequence[str]]
+# (text, type) -> CURIEs, or the vocabulary's entities; e.g. built from extractors.linking
+# when it is installed. A disease the vocabulary knows and the graph lacks still resolves
+# as a diagnosis: what the graph says of its broader diseases applies to it.
+Linker = Callable[[str, EntityType], Sequence[str | Entity]]
 # text -> an HGVS-like change ("p.V600E", "exon19del"), e.g. extractors.linking.variants.
 VariantNormaliser = Callable[[str], str | None]
 # entity id -> the ids of every broader concept (MeSH ancestors), e.g. extractors.linking.hierarchy.
@@ -257,12 +259,17 @@ class Resolver:
         if first and same(first[0]):
             return first[0]
         if self.linker is not None:
-            ids = [i for i in self.linker(t, etype) if isinstance(i, str)]
+            hits = [h for h in self.linker(t, etype) if isinstance(h, str | Entity)]
+            ids = [h if isinstance(h, str) else h.id for h in hits]
             found = self.store.get_entities(ids) if ids else {}
             for i in ids:
                 ent = found.get(i)
                 if ent is not None and ent.type is etype:
                     return ent
+            if etype is EntityType.DISEASE:  # known to the vocabulary, not to the graph
+                for h in hits:
+                    if isinstance(h, Entity) and h.type is etype:
+                        return h
         return None
 
     def suggestions(self, text: str, etype: EntityType, limit: int = 5) -> list[Entity]:

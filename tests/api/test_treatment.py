@@ -300,3 +300,35 @@ def test_an_unreadable_hierarchy_costs_only_the_broader_warnings(
     ).body
     assert "errors" not in body, body
     assert [w["kind"] for w in body["data"]["drugSafety"]["warnings"]] == ["CONTRAINDICATION"]
+
+
+def test_a_diagnosis_the_graph_lacks_resolves_through_the_vocabulary(graph_store, api_settings):
+    from kg.model import Entity, EntityType
+    from tests.api.conftest import make_service
+
+    # neither diagnosis is a node of the test graph; the vocabulary knows both. Acute kidney
+    # injury sits under Renal Insufficiency in MeSH, polycystic kidney disease does not.
+    vocabulary = {
+        "polycystic kidney disease": Entity(
+            "MESH:D007690", EntityType.DISEASE, "Polycystic Kidney Diseases"
+        ),
+        "acute kidney injury": Entity("MESH:D058186", EntityType.DISEASE, "Acute Kidney Injury"),
+    }
+    service = make_service(
+        graph_store, api_settings, linker=lambda t, e: [vocabulary[t]] if t in vocabulary else []
+    )
+
+    def run(diagnosis: str) -> dict:
+        body = service.execute(SAFETY, {"d": "metformin", "p": {"diagnoses": [diagnosis]}}).body
+        assert "errors" not in body, body
+        return body["data"]["drugSafety"]
+
+    aki = run("acute kidney injury")
+    assert aki["unresolved"] == []
+    assert [w["message"].split(" (")[0] for w in aki["warnings"]] == [
+        "metformin is contraindicated in Renal Insufficiency, which includes Acute Kidney Injury"
+    ]
+    pkd = run("polycystic kidney disease")
+    assert pkd["unresolved"] == [] and pkd["warnings"] == []
+    # a drug or a text the vocabulary does not know stays unresolved
+    assert run("made-up syndrome")["unresolved"] == ["made-up syndrome"]
