@@ -161,11 +161,7 @@ class QueryService:
         self.ingest = ingest
         self.linker = linker
         self.variant_normaliser = variant_normaliser
-        self.ancestors = (
-            ancestors
-            if ancestors is not None
-            else optional_ancestors(settings.kb_path or settings.models_dir / "kb")
-        )
+        self.ancestors = ancestors if ancestors is not None else optional_ancestors(settings.kb_dir)
         self._cache: OrderedDict[str, tuple[DocumentNode, tuple[GraphQLError, ...]]] = OrderedDict()
         self._lock = threading.Lock()
 

@@ -125,8 +125,7 @@ def build(settings: Settings) -> ModelPipeline:
     # one finder for NER and linking: it remembers the last texts, so a document's
     # abbreviations are found once
     abbreviations = AbbreviationFinder.from_settings(settings)
-    kb_dir = settings.kb_path or settings.models_dir / "kb"
-    linker = DictionaryLinker(kb_dir, abbreviations=abbreviations)
+    linker = DictionaryLinker(settings.kb_dir, abbreviations=abbreviations)
     return ModelPipeline(
         splitter=splitter,
         recognizer=NerRecognizer.from_settings(
@@ -138,7 +137,7 @@ def build(settings: Settings) -> ModelPipeline:
                 resolve_model_dir(settings.re_model or None, settings.models_dir),
                 threads=settings.model_threads,
             ),
-            hierarchy=Hierarchy.in_kb(kb_dir),
+            hierarchy=Hierarchy.in_kb(settings.kb_dir),
         ),
         labels=LabelRelationExtractor(linker),
     )

@@ -71,6 +71,11 @@ class Settings:
         )
 
     @property
+    def kb_dir(self) -> Path:
+        """The linking KB's directory: ``MEDKG_KB``, else the shipped ``models/kb``."""
+        return Path(self.kb_path) if self.kb_path else self.models_dir / "kb"
+
+    @property
     def embedded_path(self) -> Path:
         return Path(self.store.removeprefix("embedded:")).expanduser()
 

@@ -157,8 +157,7 @@ class _Choice:
 def default_kb_path() -> Path:
     from kg.settings import Settings
 
-    s = Settings.from_env()
-    return Path(s.kb_path) if s.kb_path else s.models_dir / "kb"
+    return Settings.from_env().kb_dir
 
 
 class DictionaryLinker:

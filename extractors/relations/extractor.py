@@ -91,9 +91,7 @@ class TransformerRelationExtractor:
         from extractors.relations.model import resolve_model_dir
 
         path = resolve_model_dir(settings.re_model or None, settings.models_dir)
-        options.setdefault(
-            "hierarchy", Hierarchy.in_kb(settings.kb_path or settings.models_dir / "kb")
-        )
+        options.setdefault("hierarchy", Hierarchy.in_kb(settings.kb_dir))
         return cls(RelationModel(path), **options)
 
     @property
