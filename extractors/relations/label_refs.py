@@ -53,9 +53,9 @@ class References:
     side_effects: dict[str, set[str]]  # DrugBank id -> side-effect names (normalised)
     actions: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (drug, gene) -> ours
     # PharmacotherapyDB: disease key (DOID, MeSH id or name:) -> its DOID, and
-    # (DrugBank id, DOID) -> category (DM, SYM or NOT)
+    # DrugBank id -> DOID -> category (DM, SYM or NOT)
     disease_keys: dict[str, str] = field(default_factory=dict)
-    indications: dict[tuple[str, str], str] = field(default_factory=dict)
+    indications: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 # the table's action words in our TargetAction vocabulary
@@ -107,25 +107,25 @@ def read_references(data_dir: Path) -> References:
     return References(dict(targets), dict(primary), dict(side), dict(actions), keys, indications)
 
 
-def read_indications(data_dir: Path) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+def read_indications(data_dir: Path) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     path = data_dir / "pharmacotherapydb" / "indications.tsv"
     xrefs = data_dir / "disease_ontology" / "xrefs.tsv"
     if not path.exists():
         raise BadInputError(f"{path}: reference file not found")
     keys: dict[str, str] = {}
-    indications: dict[tuple[str, str], str] = {}
+    indications: dict[str, dict[str, str]] = defaultdict(dict)
     with open(path, encoding="utf-8") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
             keys[row["doid_id"]] = row["doid_id"]
             keys[f"name:{_norm(row['disease'])}"] = row["doid_id"]
-            indications[row["drugbank_id"], row["doid_id"]] = row["category"]
+            indications[row["drugbank_id"]][row["doid_id"]] = row["category"]
     covered = set(keys.values())
     if xrefs.exists():
         with open(xrefs, encoding="utf-8") as fh:
             for row in csv.DictReader(fh, delimiter="\t"):
                 if row["doid_code"] in covered and row["resource"] == "MSH":
                     keys.setdefault(f"MESH:{row['resource_id']}", row["doid_code"])
-    return keys, indications
+    return keys, dict(indications)
 
 
 def drugbank_ids(ent: Entity) -> set[str]:
@@ -300,11 +300,14 @@ def _catalogued(ent: Entity | None, oid: str, refs: References, ancestors) -> se
 
 def _score_treats(tally, pairs, drug_id, dbs, refs, ents, ancestors, doc, errors) -> None:
     objects = sorted(o for s, o in pairs if s == drug_id)
-    listed = {(d, doid): c for (d, doid), c in refs.indications.items() if d in dbs}
+    listed: dict[str, set[str]] = defaultdict(set)  # DOID -> the drug's categories there
+    for d in dbs:
+        for doid, category in refs.indications.get(d, {}).items():
+            listed[doid].add(category)
     if not listed:
         tally.unscored += len(objects)
         return
-    positives = {doid for (_, doid), c in listed.items() if c in ("DM", "SYM")}
+    positives = {doid for doid, cs in listed.items() if cs & {"DM", "SYM"}}
     found: set[str] = set()
     for o in objects:
         doids = _catalogued(ents.get(o), o, refs, ancestors)
@@ -316,11 +319,11 @@ def _score_treats(tally, pairs, drug_id, dbs, refs, ents, ancestors, doc, errors
             tally.right += 1
             found |= doids & positives
             continue
-        if any(listed.get((d, doid)) == "NOT" for d in dbs for doid in doids):
+        verdicts = set().union(*(listed.get(doid, set()) for doid in doids))
+        if "NOT" in verdicts:
             tally.contradicted += 1
         if errors is not None:
             name = ents[o].name if o in ents else o
-            verdict = sorted({listed.get((d, doid), "unlisted") for d in dbs for doid in doids})
             errors.append(
                 {
                     "label": doc.id,
@@ -328,7 +331,7 @@ def _score_treats(tally, pairs, drug_id, dbs, refs, ents, ancestors, doc, errors
                     "drug": drug_id,
                     "object": f"{o} {name}",
                     "kind": "spurious",
-                    "catalogue": "/".join(v for v in verdict if v != "unlisted") or "unlisted",
+                    "catalogue": "/".join(sorted(verdicts)) or "unlisted",
                 }
             )
     tally.found += len(found)
