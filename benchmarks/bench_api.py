@@ -107,7 +107,7 @@ def synthetic_entities() -> dict[str, list[Entity]]:
 
 def bench_ancestors(entity_id: str) -> list[str]:
     """A synthetic disease tree (parent of disease i is i // 4): every diagnosis has broader
-    diseases, so a treatment plan makes its call for contraindications in them."""
+    diseases, so a treatment plan also looks up the contraindications in them."""
     if not entity_id.startswith("BENCH:DIS"):
         return []
     i, out = int(entity_id.removeprefix("BENCH:DIS")), []
