@@ -225,6 +225,21 @@ def score(
     return {"half": half, "labels": labels} | {k: t.report() for k, t in tallies.items()}
 
 
+def _spurious(doc: Document, relation: str, drug_id: str, obj: str) -> dict:
+    """An error record: a statement the label path made that the reference lacks."""
+    return {
+        "label": doc.id,
+        "relation": relation,
+        "drug": drug_id,
+        "object": obj,
+        "kind": "spurious",
+    }
+
+
+def _named(entity_id: str, ents: dict[str, Entity]) -> str:
+    return f"{entity_id} {ents[entity_id].name if entity_id in ents else entity_id}"
+
+
 def _score_targets(tally, pairs, actions, drug_id, dbs, refs, doc, errors) -> None:
     genes = {o for s, o in pairs if s == drug_id}
     known = set().union(*(refs.targets.get(d, set()) for d in dbs)) if dbs else set()
@@ -244,16 +259,7 @@ def _score_targets(tally, pairs, actions, drug_id, dbs, refs, doc, errors) -> No
             tally.comparable += 1
             tally.agreeing += bool(theirs & ours)
     if errors is not None:
-        errors.extend(
-            {
-                "label": doc.id,
-                "relation": "TARGETS",
-                "drug": drug_id,
-                "object": g,
-                "kind": "spurious",
-            }
-            for g in sorted(genes - known)
-        )
+        errors.extend(_spurious(doc, "TARGETS", drug_id, g) for g in sorted(genes - known))
 
 
 def _score_causes(tally, pairs, drug_id, dbs, refs, ents, side_effect_ids, doc, errors) -> None:
@@ -272,16 +278,7 @@ def _score_causes(tally, pairs, drug_id, dbs, refs, ents, side_effect_ids, doc, 
             tally.right += 1
             found |= hit
         elif errors is not None:
-            name = ents[o].name if o in ents else o
-            errors.append(
-                {
-                    "label": doc.id,
-                    "relation": "CAUSES",
-                    "drug": drug_id,
-                    "object": f"{o} {name}",
-                    "kind": "spurious",
-                }
-            )
+            errors.append(_spurious(doc, "CAUSES", drug_id, _named(o, ents)))
     tally.predicted += len(objects)
     # recall over the linked side effects: names the linker reads as no entity are left out
     tally.found += len(found & gold_ids)
@@ -323,16 +320,9 @@ def _score_treats(tally, pairs, drug_id, dbs, refs, ents, ancestors, doc, errors
         if "NOT" in verdicts:
             tally.contradicted += 1
         if errors is not None:
-            name = ents[o].name if o in ents else o
             errors.append(
-                {
-                    "label": doc.id,
-                    "relation": "TREATS",
-                    "drug": drug_id,
-                    "object": f"{o} {name}",
-                    "kind": "spurious",
-                    "catalogue": "/".join(sorted(verdicts)) or "unlisted",
-                }
+                _spurious(doc, "TREATS", drug_id, _named(o, ents))
+                | {"catalogue": "/".join(sorted(verdicts)) or "unlisted"}
             )
     tally.found += len(found)
     tally.gold += len(positives)
