@@ -196,12 +196,12 @@ def score(
                     actions[st.subject, st.object].add(st.qualifier("action"))
         mark = len(errors) if errors is not None else 0
         # each relation's recall counts the drugs the label states that relation of
-        for drug_id in {s for s, _ in pairs["TREATS"]}:
+        for drug_id in sorted({s for s, _ in pairs["TREATS"]}):
             dbs = drugbank_ids(ents[drug_id]) if drug_id in ents else set()
             _score_treats(
                 tallies["TREATS"], pairs["TREATS"], drug_id, dbs, refs, ents, ancestors, doc, errors
             )
-        for drug_id in {s for k in ("TARGETS", "CAUSES") for s, _ in pairs[k]}:
+        for drug_id in sorted({s for k in ("TARGETS", "CAUSES") for s, _ in pairs[k]}):
             dbs = drugbank_ids(ents[drug_id]) if drug_id in ents else set()
             _score_targets(
                 tallies["TARGETS"], pairs["TARGETS"], actions, drug_id, dbs, refs, doc, errors
@@ -263,7 +263,7 @@ def _score_targets(tally, pairs, actions, drug_id, dbs, refs, doc, errors) -> No
 
 
 def _score_causes(tally, pairs, drug_id, dbs, refs, ents, side_effect_ids, doc, errors) -> None:
-    objects = {o for s, o in pairs if s == drug_id}
+    objects = sorted({o for s, o in pairs if s == drug_id})
     names = set().union(*(refs.side_effects.get(d, set()) for d in dbs)) if dbs else set()
     if not names:
         tally.unscored += len(objects)
