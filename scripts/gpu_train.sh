@@ -11,6 +11,9 @@
 #   2. at once, sharing the GPU (so the pairs compare under the same contention):
 #      ner_base / ner_adapt   NER on train, from BASE / from the adapted encoder (dev-scored)
 #      ner_fit                NER on train+dev from the adapted encoder (the candidate to ship)
+#      ner_aux / ner_aux_fit  with NER_AUX=jnlpba: as ner_adapt / ner_fit, plus the auxiliary
+#                             corpus's own head (prepare it with --corpora ...,jnlpba); the
+#                             other runs then train on NER_CORPORA alone
 #      re_base / re_adapt     relations on train (context pooling), dev-selected epoch,
 #                             int8 dev F1 with tuned "none" biases
 #      re_fit                 relations on train+dev from the adapted encoder, 34 epochs
@@ -18,13 +21,15 @@
 #                             re_adapt's dev-tuned biases, having no held-out data of its own
 #   Which models ship is decided afterwards from the dev scores (model cards).
 #   Without an adapted encoder (step 1 failed) every run starts from BASE.
-# Output: PACK (default $OUT) gets ner.tar.* and re.tar.* (the train+dev candidates) and
-# logs.tgz (every run's metrics and log), each part under 16 MiB.
+# Output: PACK (default $OUT) gets ner.tar.*, ner_aux.tar.* and re.tar.* (the train+dev
+# candidates) and logs.tgz (every run's metrics and log), each part under 16 MiB.
 set -uo pipefail
 BASE=${BASE:-.carry/base}; MLM_DATA=${MLM_DATA:-.carry/mlm_data}
 NER_DATA=${NER_DATA:-.carry/ner_data}; RE_DATA=${RE_DATA:-.carry/re_data}
 WORK=${WORK:-/tmp/medkg-train}; PY=${PY:-python3}; PACK=${PACK:-${OUT:-$WORK/pack}}
 MLM_SECONDS=${MLM_SECONDS:-90}; NER_SECONDS=${NER_SECONDS:-240}; RE_MINUTES=${RE_MINUTES:-4}
+NER_FIT_SECONDS=${NER_FIT_SECONDS:-$NER_SECONDS}  # the fits may run on once the dev-scored runs end
+NER_AUX=${NER_AUX:-}; NER_CORPORA=${NER_CORPORA:-bc5cdr,ncbi,bc2gm,biored}
 RE_FIT_EPOCHS=${RE_FIT_EPOCHS:-34}; STAGES=${STAGES:-ner,re,re_base}  # e.g. STAGES=re: the adapted relation runs only
 # a CPU smoke test: DEVICE=cpu MLM_EXTRA='--max-steps 2 --batch-size 4' MLM_SECONDS=0
 #   NER_EXTRA='--max-steps 3 --dev-limit 20' RE_EXTRA='--tiny 32 --max-steps 3 --train-limit 16 --dev-limit 16'
@@ -32,8 +37,8 @@ DEVICE=${DEVICE:-cuda}; MLM_EXTRA=${MLM_EXTRA:-}; NER_EXTRA=${NER_EXTRA:-}; RE_E
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 mkdir -p "$WORK" "$PACK"
 # a warm machine keeps the last run's WORK: its outputs must not be packed as this run's
-rm -rf "${WORK:?}"/{adapted,ner_base,ner_adapt,ner_fit,re_base,re_adapt,re_fit} "$WORK"/*.log "$WORK"/*.tar
-rm -f "$PACK"/ner.tar.* "$PACK"/re.tar.* "$PACK"/logs.tgz
+rm -rf "${WORK:?}"/{adapted,ner_base,ner_adapt,ner_fit,ner_aux,ner_aux_fit,re_base,re_adapt,re_fit} "$WORK"/*.log "$WORK"/*.tar
+rm -f "$PACK"/ner.tar.* "$PACK"/ner_aux.tar.* "$PACK"/re.tar.* "$PACK"/logs.tgz
 nvidia-smi -L || true
 t0=$(date +%s); stamp() { echo "[gpu_train +$(( $(date +%s) - t0 ))s] $*"; }
 
@@ -44,12 +49,12 @@ stamp "mlm rc=$?"
 ADAPTED=$WORK/adapted
 [ -s "$ADAPTED/model.safetensors" ] || { ADAPTED=$BASE; stamp "no adapted encoder: all runs from BASE"; }
 
-ner() {  # NAME BASE [extra args]
-    local name=$1 base=$2; shift 2
+ner() {  # NAME BASE SECONDS CORPORA [extra args]
+    local name=$1 base=$2 seconds=$3 corpora=$4; shift 4
     # shellcheck disable=SC2086
     $PY -m extractors.ner.train --data "$NER_DATA" --base "$base" --out "$WORK/$name" \
-        --device "$DEVICE" --epochs 40 --time-budget "$NER_SECONDS" --threads 2 --no-int8-check \
-        "$@" $NER_EXTRA > "$WORK/$name.log" 2>&1
+        --device "$DEVICE" --epochs 40 --time-budget "$seconds" --threads 2 --no-int8-check \
+        --corpora "$corpora" "$@" $NER_EXTRA > "$WORK/$name.log" 2>&1
     stamp "$name rc=$?"
 }
 re_run() {  # NAME BASE [extra args]
@@ -61,9 +66,13 @@ re_run() {  # NAME BASE [extra args]
     stamp "$name rc=$?"
 }
 if [[ ,$STAGES, == *,ner,* ]]; then
-    ner ner_base "$BASE" --evals 3 &
-    ner ner_adapt "$ADAPTED" --evals 3 &
-    ner ner_fit "$ADAPTED" --train-splits train,dev --evals 0 &
+    ner ner_base "$BASE" "$NER_SECONDS" "$NER_CORPORA" --evals 3 &
+    ner ner_adapt "$ADAPTED" "$NER_SECONDS" "$NER_CORPORA" --evals 3 &
+    ner ner_fit "$ADAPTED" "$NER_FIT_SECONDS" "$NER_CORPORA" --train-splits train,dev --evals 0 &
+    if [ -n "$NER_AUX" ]; then
+        ner ner_aux "$ADAPTED" "$NER_SECONDS" "$NER_CORPORA,$NER_AUX" --evals 3 &
+        ner ner_aux_fit "$ADAPTED" "$NER_FIT_SECONDS" "$NER_CORPORA,$NER_AUX" --train-splits train,dev --evals 0 &
+    fi
 fi
 if [[ ,$STAGES, == *,re,* ]]; then
     [[ ,$STAGES, == *,re_base,* ]] && re_run re_base "$BASE" --epochs 40 --eval-every 2 &
@@ -89,6 +98,7 @@ pack() {  # NAME DIR: the files to ship, split under the 16 MiB transfer limit
     split -b 15M -d "$WORK/$1.tar" "$PACK/$1.tar."
 }
 pack ner "$WORK/ner_fit"
+pack ner_aux "$WORK/ner_aux_fit"
 pack re "$WORK/re_fit"
 tar -C "$WORK" -czf "$PACK/logs.tgz" \
     $(cd "$WORK" && ls -d *.log */metrics.json */labels.json adapted/adapt.json adapted/config.json 2>/dev/null)

@@ -34,7 +34,7 @@ TEXT_FILE = "text.jsonl.gz"
 MANIFEST = "manifest.json"
 DEV_EVERY = 50  # every 50th document is the held-out slice for the MLM loss
 _CONLL_GROUP = 10  # BC2GM sentences per pseudo-document, so sequences pack across them
-_MIN_KEY = 20  # shorter sentences ("Results.", "Methods:") recur everywhere: never matched
+MIN_KEY = 20  # shorter sentences ("Results.", "Methods:") recur everywhere: never matched
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _PMID = re.compile(r"(?:PMID:)?(\d+)")
 _CHEMPROT_MARKS = re.compile(r"<< | >>|\[\[ | \]\]|<<|>>|\[\[|\]\]")
@@ -75,7 +75,7 @@ class HeldOut:
         for a, b in split_text(item.text):
             sentence = item.text[a:b]
             key = sentence_key(sentence)
-            if len(key) >= _MIN_KEY and key in self.sentences:
+            if len(key) >= MIN_KEY and key in self.sentences:
                 stats["dropped_test_sentences"] += 1
                 continue
             kept.append(sentence)
@@ -95,7 +95,7 @@ def held_out(root: Path) -> HeldOut:
     for row in _jsonl(root / "chemprot" / "test.jsonl"):
         sentences.update(_keys(_CHEMPROT_MARKS.sub("", row["text"])))
     jnlpba = root / "jnlpba"
-    muid_to_pmid = _muid_map(jnlpba / "MUID-PMID-map.txt")
+    muid_to_pmid = muid_pmids(jnlpba / "MUID-PMID-map.txt")
     for path in sorted((jnlpba / "standoff" / "test").glob("*.txt")):
         pmids.add(muid_to_pmid.get(path.stem, path.stem))
         sentences.update(_keys(path.read_text(encoding="utf-8")))
@@ -105,7 +105,7 @@ def held_out(root: Path) -> HeldOut:
 def _keys(text: str) -> Iterator[str]:
     for a, b in split_text(text):
         key = sentence_key(text[a:b])
-        if len(key) >= _MIN_KEY:
+        if len(key) >= MIN_KEY:
             yield key
 
 
@@ -116,7 +116,7 @@ def _jsonl(path: Path) -> Iterator[dict]:
                 yield json.loads(line)
 
 
-def _muid_map(path: Path) -> dict[str, str]:
+def muid_pmids(path: Path) -> dict[str, str]:
     out = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         parts = line.split()
@@ -146,7 +146,7 @@ def sources(root: Path, stats: Counter) -> Iterator[Text]:
                 texts.append(text)
         yield from _grouped(f"chemprot:{split}", texts)
     jnlpba = root / "jnlpba"
-    muid_to_pmid = _muid_map(jnlpba / "MUID-PMID-map.txt")
+    muid_to_pmid = muid_pmids(jnlpba / "MUID-PMID-map.txt")
     for path in sorted((jnlpba / "standoff" / "train").glob("*.txt")):
         pmid = muid_to_pmid.get(path.stem, path.stem)
         yield Text("jnlpba:train", f"PMID:{pmid}", path.read_text(encoding="utf-8"))

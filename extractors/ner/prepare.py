@@ -4,6 +4,10 @@ One gzipped JSONL file per corpus and split, one sentence per line: ``{"id", "wo
 "tags"}``. Words come from the same sentence splitter and word pattern the recognizer
 uses at run time, so training sees exactly the units serving will. ``manifest.json``
 names the heads (corpus -> types) and counts what could not be aligned.
+
+Auxiliary corpora (``corpora.AUXILIARY``, JNLPBA) are held to the rule the MLM text
+follows: a document whose PubMed id belongs to a test split, and a sentence that matches
+a test sentence, are left out (``extractors.mlm.corpus.held_out``).
 """
 
 from __future__ import annotations
@@ -15,7 +19,15 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from pathlib import Path
 
-from extractors.ner.corpora import CORPORA, EVAL_NAME, CorpusSpec, read_corpus
+from extractors.mlm.corpus import MIN_KEY, HeldOut, held_out, muid_pmids, sentence_key
+from extractors.ner.corpora import (
+    AUXILIARY,
+    CORPORA,
+    EVAL_NAME,
+    CorpusSpec,
+    corpus_spec,
+    read_corpus,
+)
 from extractors.ner.features import FEATURES_VERSION, bio_tags, word_spans
 from extractors.sentences import RuleSentenceSplitter
 from kg.model import Document, Sentence
@@ -26,15 +38,24 @@ DEFAULT_DATA_ROOT = Path("/work/shared/data")
 
 
 def doc_examples(
-    doc: Document, types: tuple[str, ...], splitter: RuleSentenceSplitter, stats: Counter
+    doc: Document,
+    types: tuple[str, ...],
+    splitter: RuleSentenceSplitter,
+    stats: Counter,
+    forbidden: HeldOut | None = None,
 ) -> list[dict]:
-    """Sentence records of one document, BIO-tagged with its gold mentions of ``types``."""
+    """Sentence records of one document, BIO-tagged with its gold mentions of ``types``;
+    sentences ``forbidden`` holds (test sentences) are left out."""
     gold = [m for m in doc.mentions if EVAL_NAME.get(m.type) in types]
     out = []
     used = set()
     # a CoNLL document is one sentence already (cut the way its annotators cut it)
     sentences = [Sentence(0, len(doc.text), doc.text)] if doc.source == "conll" else splitter.split(doc)
     for k, sent in enumerate(sentences):
+        if forbidden is not None and _is_test_sentence(sent.text, forbidden):
+            stats["dropped_test_sentences"] += 1
+            used.update(i for i, m in enumerate(gold) if m.start < sent.end and m.end > sent.start)
+            continue
         spans = word_spans(sent.text, sent.start)
         starts = [s for s, _ in spans]
         ends = [e for _, e in spans]
@@ -65,9 +86,22 @@ def doc_examples(
     return out
 
 
+def _is_test_sentence(text: str, forbidden: HeldOut) -> bool:
+    key = sentence_key(text)
+    return len(key) >= MIN_KEY and key in forbidden.sentences
+
+
 def prepare_corpus(
-    spec: CorpusSpec, split: str, data_root: Path, out_dir: Path, limit: int | None = None
+    spec: CorpusSpec,
+    split: str,
+    data_root: Path,
+    out_dir: Path,
+    limit: int | None = None,
+    forbidden: HeldOut | None = None,
+    pmids: dict[str, str] | None = None,
 ) -> dict:
+    """One split of one corpus; with ``forbidden``, test documents (by PubMed id, through
+    ``pmids`` where document ids are not PubMed ids) and test sentences are left out."""
     docs = read_corpus(data_root / spec.splits[split], spec.format)
     if limit is not None:
         docs = docs[:limit]
@@ -77,7 +111,10 @@ def prepare_corpus(
     n = 0
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as fh:
         for doc in docs:
-            for rec in doc_examples(doc, spec.types, splitter, stats):
+            if forbidden is not None and (pmids or {}).get(doc.id, doc.id) in forbidden.pmids:
+                stats["dropped_test_documents"] += 1
+                continue
+            for rec in doc_examples(doc, spec.types, splitter, stats, forbidden):
                 fh.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
                 n += 1
     stats["documents"] = len(docs)
@@ -93,21 +130,37 @@ def prepare(
     splits: tuple[str, ...] = ("train", "dev"),
     limit: int | None = None,
 ) -> dict:
-    """Write the training files and ``manifest.json`` into ``out_dir``; returns the manifest."""
+    """Write the training files and ``manifest.json`` into ``out_dir``; returns the manifest.
+
+    Heads keep the order of ``corpora`` (the default: every corpus of ``CORPORA``); a split
+    an auxiliary corpus lacks (JNLPBA has no dev) is skipped."""
     out_dir, data_root = Path(out_dir), Path(data_root)
     out_dir.mkdir(parents=True, exist_ok=True)
     names = corpora or list(CORPORA)
+    specs = [corpus_spec(n) for n in names]
     manifest: dict = {
         "features_version": FEATURES_VERSION,
         "data_root": str(data_root),
-        "heads": [{"name": n, "types": list(CORPORA[n].types)} for n in names],
+        "heads": [{"name": s.name, "types": list(s.types)} for s in specs],
         "files": {},
     }
-    for name in names:
-        spec = CORPORA[name]
+    forbidden = pmids = None
+    if any(s.name in AUXILIARY for s in specs):
+        forbidden = held_out(data_root)
+        pmids = muid_pmids(data_root / "jnlpba" / "MUID-PMID-map.txt")
+    for spec in specs:
+        auxiliary = spec.name in AUXILIARY
         for split in splits:
-            manifest["files"][f"{name}.{split}"] = prepare_corpus(
-                spec, split, data_root, out_dir, limit
+            if split not in spec.splits:
+                continue
+            manifest["files"][f"{spec.name}.{split}"] = prepare_corpus(
+                spec,
+                split,
+                data_root,
+                out_dir,
+                limit,
+                forbidden if auxiliary else None,
+                pmids if auxiliary else None,
             )
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest

@@ -65,6 +65,9 @@ def load_data(data_dir: Path, corpora: list[str] | None) -> tuple[list[Head], di
     if manifest.get("features_version") != FEATURES_VERSION:
         raise SystemExit(f"{data_dir}: prepared with features {manifest.get('features_version')}, need {FEATURES_VERSION}")
     heads = [Head(h["name"], tuple(h["types"])) for h in manifest["heads"] if not corpora or h["name"] in corpora]
+    missing = sorted(set(corpora or ()) - {h.name for h in heads})
+    if missing:
+        raise SystemExit(f"{data_dir}: corpora {missing} were not prepared (prepare them with --corpora)")
     data: dict[str, dict[str, list[dict]]] = {}
     for h in heads:
         data[h.name] = {}

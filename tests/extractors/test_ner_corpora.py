@@ -33,3 +33,47 @@ def test_a_corpus_with_no_readable_document_is_an_error(tmp_path):
     path.write_text(BAD)
     with pytest.raises(BadInputError, match="no documents read"):
         read_corpus(path)
+
+
+def _brat(folder, name, text, ann):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.txt").write_text(text)
+    (folder / f"{name}.ann").write_text(ann)
+
+
+def test_brat_proteins_dna_and_rna_are_genes_and_cell_types_are_not_entities(tmp_path):
+    text = "IL-2 gene expression in T cells needs NF-kappa B and c-fos mRNA."
+    ann = (
+        "T1\tDNA 0 9\tIL-2 gene\n"
+        "T2\tcell_type 24 31\tT cells\n"
+        "T3\tprotein 38 48\tNF-kappa B\n"
+        "T4\tRNA 53 63\tc-fos mRNA\n"
+    )
+    _brat(tmp_path, "90110496", text, ann)
+    (doc,) = read_corpus(tmp_path)
+    assert doc.id == "90110496" and doc.source == "brat"
+    assert [(m.text, m.type.value, m.label) for m in doc.mentions] == [
+        ("IL-2 gene", "Gene", "DNA"),
+        ("NF-kappa B", "Gene", "protein"),
+        ("c-fos mRNA", "Gene", "RNA"),
+    ]
+
+
+def test_a_brat_document_out_of_step_with_its_text_is_logged_and_skipped(tmp_path, caplog):
+    _brat(tmp_path, "1", "GATA-1 binds DNA.", "T1\tprotein 0 6\tGATA-1\n")
+    _brat(tmp_path, "2", "GATA-1 binds DNA.", "T1\tprotein 0 4\tGATA-1\n")
+    _brat(tmp_path, "3", "GATA-1 binds DNA.", "T1\tprotein 0 2;3 6\tGATA-1\n")
+    with caplog.at_level(logging.WARNING):
+        docs = read_corpus(tmp_path)
+    assert [d.id for d in docs] == ["1"]
+    messages = " ".join(r.getMessage() for r in caplog.records)
+    assert "2.ann:1: offsets 0-4 select 'GATA'" in messages
+    assert "3.ann:1: not a contiguous text-bound annotation" in messages
+
+
+def test_a_brat_folder_with_no_readable_document_is_an_error(tmp_path):
+    _brat(tmp_path, "2", "GATA-1 binds DNA.", "T1\tprotein 0 4\tGATA-1\n")
+    with pytest.raises(BadInputError, match="no documents read"):
+        read_corpus(tmp_path)
+    with pytest.raises(BadInputError, match="no such corpus file"):
+        read_corpus(tmp_path / "missing")
