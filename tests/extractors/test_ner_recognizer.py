@@ -202,7 +202,7 @@ def test_train_command_writes_a_loadable_model(tmp_path: Path, capsys: pytest.Ca
                  "--tiny", "--max-steps", "3", "--device", "cpu", "--threads", "1"]) == 0  # fmt: skip
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["train"]["steps"] == 3 and metrics["model_bytes"] < 3_000_000
-    assert "dev_onnx_int8" in metrics
+    assert "dev_onnx_int8" in metrics and set(metrics["dev_onnx_int8_served"]["scores"]) == {"bc5cdr", "bc2gm"}
     assert main(["eval", "ner", "--model", str(out), "--corpus", str(BC5CDR), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report["per_type"]) == {"Chemical", "Disease"}
