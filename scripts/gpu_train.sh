@@ -5,7 +5,8 @@
 #
 # Inputs (prepared on any machine): BASE = the packaged MiniLM encoder directory,
 #   MLM_DATA = `medkg train mlm --prepare DIR`, NER_DATA = `medkg train ner --prepare DIR`,
-#   RE_DATA = `medkg train re --prepare DIR`.
+#   RE_DATA = `medkg train re --prepare DIR`. `python scripts/gpu_prepare.py` writes all four
+#   under .carry/ (the base in fp16) and says whether models/ must stay out of the call.
 # Steps:
 #   1. MLM   masked-LM adaptation of BASE on train/dev-split and PubMed text (no test text).
 #   2. at once, sharing the GPU (so the pairs compare under the same contention):
