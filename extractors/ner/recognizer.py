@@ -8,6 +8,8 @@ grammar's span and canonical form winning where they overlap.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -29,6 +31,17 @@ def model_spec(settings: Settings, override: str | Path | None = None) -> str:
     if override:
         return str(override)
     return settings.ner_model or str(settings.models_dir / "ner")
+
+
+# Part of the recognizer's version with the routing it serves: a change to either changes
+# what the same weights find, so ingestion re-extracts. Bump when a rule below changes.
+RULES_VERSION = "1"
+
+
+def rules_digest(routing: Mapping[str, Sequence[str]]) -> str:
+    """Six hex digits naming the rules and the type -> heads routing a recognizer serves."""
+    spec = json.dumps({"rules": RULES_VERSION, "routing": {t: list(h) for t, h in sorted(routing.items())}})
+    return hashlib.sha256(spec.encode()).hexdigest()[:6]
 
 
 def _entity_type(name: str) -> EntityType | None:
@@ -291,7 +304,8 @@ class NerRecognizer:
 
     @property
     def version(self) -> str:
-        return self.tagger.info.version
+        """The weights' version and the digest of the rules and routing read off them."""
+        return f"{self.tagger.info.version}+{rules_digest(self.schema.routing)}"
 
     @property
     def tag(self) -> str:

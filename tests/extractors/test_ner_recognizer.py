@@ -12,7 +12,7 @@ import pytest
 
 from api.cli import main
 from extractors.ner.corpora import read_corpus
-from extractors.ner.recognizer import NerRecognizer, load_recognizer, parse_routing
+from extractors.ner.recognizer import NerRecognizer, load_recognizer, parse_routing, rules_digest
 from extractors.ner.runtime import TaggerCache
 from kg.errors import BadInputError, ModelNotFoundError
 from kg.model import Document, EntityType, Mention, Sentence
@@ -41,7 +41,18 @@ def test_construction_is_lazy_and_cache_shares_models() -> None:
     b = NerRecognizer(str(TINY) + "/", cache=cache)
     assert a._tagger is None  # nothing loaded until first use
     assert a.tagger is b.tagger
-    assert a.tag == f"ner@{json.loads((TINY / 'labels.json').read_text())['version']}"
+    weights = json.loads((TINY / "labels.json").read_text())["version"]
+    assert a.tag == f"ner@{weights}+{rules_digest(a.schema.routing)}"
+
+
+def test_the_version_changes_with_the_routing_not_with_its_spelling() -> None:
+    cache = TaggerCache(threads=1)
+    plain = NerRecognizer(TINY, cache=cache)
+    same = NerRecognizer(TINY, cache=cache, routing=dict(plain.schema.routing))
+    other = NerRecognizer(TINY, cache=cache, routing={"Disease": ("bc5cdr", "ncbi")})
+    assert same.version == plain.version
+    assert other.version != plain.version
+    assert other.version.split("+")[0] == plain.version.split("+")[0]  # the same weights
 
 
 def test_missing_model_is_a_named_error(tmp_path: Path) -> None:
