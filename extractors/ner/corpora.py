@@ -55,6 +55,7 @@ class CorpusSpec:
     types: tuple[str, ...]
     format: str
     splits: dict[str, str]  # split -> path relative to the data root
+    pmid_map: str | None = None  # document id -> PubMed id table, where ids are not PMIDs
 
 
 # The corpora the shipped model learns from (train) and is selected on (dev).
@@ -107,6 +108,7 @@ AUXILIARY: dict[str, CorpusSpec] = {
         ("Gene",),
         "brat",
         {"train": "jnlpba/standoff/train", "test": "jnlpba/standoff/test"},
+        pmid_map="jnlpba/MUID-PMID-map.txt",  # its files are named by MEDLINE UID
     ),
 }
 

@@ -144,23 +144,15 @@ def prepare(
         "heads": [{"name": s.name, "types": list(s.types)} for s in specs],
         "files": {},
     }
-    forbidden = pmids = None
-    if any(s.name in AUXILIARY for s in specs):
-        forbidden = held_out(data_root)
-        pmids = muid_pmids(data_root / "jnlpba" / "MUID-PMID-map.txt")
+    forbidden = held_out(data_root) if any(s.name in AUXILIARY for s in specs) else None
     for spec in specs:
         auxiliary = spec.name in AUXILIARY
+        pmids = muid_pmids(data_root / spec.pmid_map) if auxiliary and spec.pmid_map else None
         for split in splits:
             if split not in spec.splits:
                 continue
             manifest["files"][f"{spec.name}.{split}"] = prepare_corpus(
-                spec,
-                split,
-                data_root,
-                out_dir,
-                limit,
-                forbidden if auxiliary else None,
-                pmids if auxiliary else None,
+                spec, split, data_root, out_dir, limit, forbidden if auxiliary else None, pmids
             )
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
