@@ -103,6 +103,6 @@ pack ner_aux "$WORK/ner_aux_fit"
 pack re "$WORK/re_fit"
 tar -C "$WORK" -czf "$PACK/logs.tgz" \
     $(cd "$WORK" && ls -d *.log */metrics.json */labels.json adapted/adapt.json adapted/config.json 2>/dev/null)
-tail -n 2 "$WORK"/*.log
+tail -n 3 "$WORK"/*.log  # the int8 dev scores, own heads and served routing, then "wrote"
 ls -la "$PACK"
 stamp done
