@@ -44,7 +44,9 @@ def write_broader(parents: Mapping[str, Iterable[str]], out: Path) -> Path:
 class Hierarchy:
     """``is_broader(a, b)``: is ``a`` an ancestor of ``b``? Empty when the KB has no file."""
 
-    def __init__(self, parents: Mapping[str, tuple[str, ...]] | None = None, path=None) -> None:
+    def __init__(
+        self, parents: Mapping[str, tuple[str, ...]] | None = None, path: str | Path | None = None
+    ) -> None:
         self._parents = dict(parents) if parents is not None else None
         self._path = Path(path) / BROADER_FILE if path is not None else None
         self._ancestors = lru_cache(maxsize=65536)(self._compute)

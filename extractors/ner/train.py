@@ -38,12 +38,9 @@ from extractors.ner.features import (
     Head,
     Schema,
     case_class,
-    decode_type,
     decode_words,
     head_probabilities,
-    softmax,
     tag_spans,
-    type_distribution,
 )
 from extractors.training import clipped_step
 
@@ -156,20 +153,15 @@ def collate(batch: list[tuple], torch, device):
 
 
 def score_head(head: Head, word_logits: list[np.ndarray], records: list[dict]) -> dict[str, dict]:
-    """Strict word-span P/R/F1 per type of one head over its dev sentences."""
-    per = {t: Counts() for t in head.types}
-    for logits, rec in zip(word_logits, records, strict=True):
-        probs = softmax(logits)
-        gold = tag_spans(rec["tags"])
-        for t in head.types:
-            pred = {(a, b) for a, b, _, _ in decode_type(type_distribution(probs, head, t))}
-            per[t].add({(a, b) for a, b, g in gold if g == t}, pred)
-    return {t: c.as_dict() for t, c in per.items()}
+    """Strict word-span P/R/F1 per type of one head over its dev sentences (``word_logits``:
+    that head's columns alone)."""
+    own = Schema((head,), {t: (head.name,) for t in head.types})
+    return score_served(own, head, word_logits, records)
 
 
 def score_served(schema: Schema, head: Head, logits: list[np.ndarray], records: list[dict]) -> dict[str, dict]:
     """Strict word-span P/R/F1 per type of one corpus's dev sentences, each type read the way
-    serving reads it (``schema.routing``: NCBI's diseases through the BC5CDR head, say),
+    ``schema.routing`` reads it (serving: NCBI's diseases through the BC5CDR head, say),
     which a corpus's own head does not show."""
     per = {t: Counts() for t in head.types}
     for row, rec in zip(logits, records, strict=True):
