@@ -195,14 +195,16 @@ def score(
                 if st.qualifier("action") not in (None, "unknown"):
                     actions[st.subject, st.object].add(st.qualifier("action"))
         mark = len(errors) if errors is not None else 0
+        subjects = {s for ps in pairs.values() for s, _ in ps}
+        drugbank = {d: drugbank_ids(ents[d]) if d in ents else set() for d in subjects}
         # each relation's recall counts the drugs the label states that relation of
         for drug_id in sorted({s for s, _ in pairs["TREATS"]}):
-            dbs = drugbank_ids(ents[drug_id]) if drug_id in ents else set()
+            dbs = drugbank[drug_id]
             _score_treats(
                 tallies["TREATS"], pairs["TREATS"], drug_id, dbs, refs, ents, ancestors, doc, errors
             )
         for drug_id in sorted({s for k in ("TARGETS", "CAUSES") for s, _ in pairs[k]}):
-            dbs = drugbank_ids(ents[drug_id]) if drug_id in ents else set()
+            dbs = drugbank[drug_id]
             _score_targets(
                 tallies["TARGETS"], pairs["TARGETS"], actions, drug_id, dbs, refs, doc, errors
             )
@@ -219,9 +221,13 @@ def score(
             )
         if errors is not None:  # each spurious statement with a sentence that states it
             said = {ev.statement_key: ev.sentence for ev in reversed(ex.evidence)}
-            where = {(st.subject, st.object): said.get(st.key, "") for st in ex.statements}
+            where = {
+                (st.predicate.value, st.subject, st.object): said.get(st.key, "")
+                for st in ex.statements
+            }
             for e in errors[mark:]:
-                e["sentence"] = where.get((e["drug"], e["object"].split()[0]), "")
+                key = (e["relation"], e["drug"], e["object"].split()[0])
+                e["sentence"] = where.get(key, "")
     return {"half": half, "labels": labels} | {k: t.report() for k, t in tallies.items()}
 
 

@@ -62,11 +62,13 @@ def make_refs(root: Path) -> Path:
     return root
 
 
-def _evidence(st: Statement, doc: Document, *, negated=False, kind=SourceKind.LABEL) -> Evidence:
+def _evidence(
+    st: Statement, doc: Document, *, negated=False, kind=SourceKind.LABEL, sentence="s."
+) -> Evidence:
     return Evidence(
         st.key,
         doc.id,
-        "s.",
+        sentence,
         0,
         2,
         0,
@@ -138,6 +140,29 @@ def test_label_statements_are_scored_once_per_label_and_only_when_affirmed(tmp_p
     assert {(e["relation"], e["object"].split()[0]) for e in errors} == {
         ("TARGETS", MT_CO2.id),
         ("CAUSES", DEATH.id),
+    }
+
+
+def test_each_spurious_statement_shows_the_sentence_of_its_own_relation(tmp_path):
+    refs = read_references(make_refs(tmp_path))
+    doc = Document("SPL:x@1", "spl", "text", metadata={"set_id": "x"})
+    diabetes = Entity("MESH:D003924", EntityType.DISEASE, "Diabetes Mellitus, Type 2")
+    treats = Statement.make(DRUG.id, Predicate.TREATS, diabetes.id)
+    causes = Statement.make(DRUG.id, Predicate.CAUSES, diabetes.id)
+    ex = Extraction(
+        doc.id,
+        entities=(DRUG, diabetes),
+        statements=(treats, causes),
+        evidence=(
+            _evidence(treats, doc, sentence="Indicated for type 2 diabetes."),
+            _evidence(causes, doc, sentence="Type 2 diabetes was reported."),
+        ),
+    )
+    errors: list[dict] = []
+    score([ex], [doc], refs, lambda db: set(), errors=errors)
+    assert {e["relation"]: e["sentence"] for e in errors} == {
+        "TREATS": "Indicated for type 2 diabetes.",
+        "CAUSES": "Type 2 diabetes was reported.",
     }
 
 
