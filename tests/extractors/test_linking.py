@@ -17,6 +17,7 @@ from extractors.linking.kb import (
 )
 from extractors.linking.linker import DictionaryLinker, LinkerConfig
 from extractors.linking.rewrites import name_rewrites
+from extractors.linking.species import non_human
 from kg.model import Document, EntityType, Mention
 
 D, DIS, G, V = EntityType.DRUG, EntityType.DISEASE, EntityType.GENE, EntityType.VARIANT
@@ -602,3 +603,34 @@ def test_a_gene_named_after_its_kind_links_through_the_symbol(linker):
     doc = Document("PMID:13", "text", text)
     (lm,) = linker.link(doc, [mention("tumor-suppressor gene BRAF", text, G)])
     assert lm.entity.id == "NCBIGene:673"
+
+
+@pytest.mark.parametrize(
+    ("text", "linked"),
+    [
+        ("EGFR signalling drove tumour growth in mice given aspirin.", False),
+        ("EGFR signalling in rats and in patients given aspirin.", True),
+        ("EGFR signalling in human cells given aspirin.", True),
+        ("EGFR signalling in tumours given aspirin.", True),  # no organism named
+    ],
+)
+def test_genes_of_a_study_of_another_organism_stay_unlinked(linker, text, linked):
+    doc = Document("PMID:14", "text", text)
+    gene, drug = linker.link(doc, [mention("EGFR", text, G), mention("aspirin", text, D)])
+    # the KB's genes are human: a mouse's EGFR is another gene; the mention stays
+    assert (gene.mention.text, gene.mention.type) == ("EGFR", G)
+    assert (gene.entity.id if gene.entity else None) == ("NCBIGene:1956" if linked else None)
+    assert drug.entity.id == "MESH:D001241"
+    off = DictionaryLinker(
+        kb=linker.kb,
+        config=LinkerConfig(human_genes_only=False),
+        abbreviations=linker.abbreviation_finder,
+    )
+    assert off.link(doc, [mention("EGFR", text, G)])[0].entity.id == "NCBIGene:1956"
+
+
+def test_non_human_reads_organisms_as_words_not_word_parts():
+    assert non_human("Knockout mice and murine cells")
+    assert not non_human("Knockout mice, and patients with the same mutation")
+    assert not non_human("Tramice and the family of Ratner")  # no organism as a word
+    assert not non_human("The Wnt family in some cases")
