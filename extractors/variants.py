@@ -50,18 +50,27 @@ _PROTEIN = re.compile(
     + _AA + r"(?:fs(?:\*?\d+|X\d*|Ter\d*)?)?|X|\*|=)(?(paren)\))" + _E
 )
 _DNA_POS = r"[-*]?\d+(?:[+-]\d+)?(?:_[-*]?\d+(?:[+-]\d+)?)?"  # "35", "-12", "2554+1", "1811_1812"
+_DNA_POS_SPACED = r"[-*]?\d+(?:\s?[+-]\d+)?(?:_[-*]?\d+(?:[+-]\d+)?)?"  # "855 +1" as well
 _DNA = re.compile(
     _B
-    + r"(?P<kind>[cgmnr])\.(?P<pos>" + _DNA_POS + r")"
+    + r"(?P<kind>[cgmnr])\.\s?(?P<pos>" + _DNA_POS_SPACED + r")\s?"
     + r"(?P<change>(?P<ref>[ACGTU]+)\s?(?:>|->|-->|/)\s?(?P<alt>[ACGTU]+)"
-    + r"|delins[ACGTU]+|del[ACGTU]*|dup[ACGTU]*|ins[ACGTU]+|inv)" + _E
+    + r"|delins[ACGTU]+|del(?:[ACGTU]+|\d+)?|dup[ACGTU]*|ins[ACGTU]+|inv)" + _E
 )
+# legacy intron numbering: "IVS16+1G>A", "IVS8 -2A>G", "IVS3 + 18C > T"
+_IVS = re.compile(
+    r"(?<![\w.])IVS(?P<intron>\d+)\s?(?P<sign>[+-])\s?(?P<offset>\d+)\s?"
+    r"(?P<ref>[ACGT])\s?(?:>|->|-->)\s?(?P<alt>[ACGT])" + _E
+)
+# a promoter position written before the start codon, reference first: "C-1228T"
+_DNA_UPSTREAM = re.compile(r"(?<![\w-])(?P<ref>[ACGT])(?P<pos>-\d+)(?P<alt>[ACGT])" + _E)
 _DNA_REF_FIRST = re.compile(  # "c.G1714A", an old way of writing c.1714G>A
     _B + r"(?P<kind>[cg])\.(?P<ref>[ACGT])(?P<pos>\d+)(?P<alt>[ACGT])" + _E
 )
-_DNA_BARE = re.compile(  # "643C>T", "3472delC", "899dupC": older papers leave out "c."
-    r"(?<![\w.+*/-])(?P<pos>\d+(?:_\d+)?)"
-    r"(?:(?P<ref>[ACGT])>(?P<alt>[ACGT])|(?P<op>del|dup|ins)(?P<bases>[ACGT]+))" + _E
+_DNA_BARE = re.compile(  # "643C>T", "3472delC", "899dupC", "657del5": older papers leave out "c."
+    r"(?<![\w.+*/-])(?P<pos>\d+(?:[_-]\d+)?)"
+    r"(?:(?P<ref>[ACGT])>(?P<alt>[ACGT])|(?P<op>del|dup|ins)(?P<bases>[ACGT]+)|(?P<count>del\d+))"
+    + _E
 )
 _RS = re.compile(r"(?<![\w])rs\s?(?P<num>\d{3,})" + _E, re.IGNORECASE)
 _HLA = re.compile(r"(?<![\w-])HLA-(?P<locus>[A-Z]{1,4}\d?)\*(?P<allele>\d{2,4}(?::\d{2,3}){0,3})" + _E)
@@ -144,7 +153,18 @@ def _dna_change(m: re.Match) -> str:
     change = m.group("change")
     if m.group("alt"):
         change = f"{m.group('ref')}>{m.group('alt')}"
-    return f"{m.group('kind')}.{m.group('pos')}{change}"
+    return f"{m.group('kind')}.{_dna_position(m.group('pos'), change)}{change}"
+
+
+def _dna_position(pos: str, change: str) -> str:
+    """Spaces dropped; "899-1142" before a deletion, duplication or insertion is the range
+    899_1142 when the second number is the larger (a range written with a hyphen, as
+    BioRED and tmVar read it), and otherwise an intronic offset ("463-6T>G")."""
+    pos = re.sub(r"\s+", "", pos)
+    m = re.fullmatch(r"(\d+)-(\d+)", pos)
+    if m and change[:3] in ("del", "dup", "ins") and int(m.group(2)) > int(m.group(1)):
+        return f"{m.group(1)}_{m.group(2)}"
+    return pos
 
 
 def _hla(m: re.Match) -> str:
@@ -174,8 +194,17 @@ def find_variants(text: str, start: int = 0, end: int | None = None) -> list[Var
         found.append(VariantMatch(m.start(), m.end(), VariantKey("dna", change)))
     for m in _DNA_BARE.finditer(text, start, end):
         ref, alt = m.group("ref", "alt")
-        change = f"{ref}>{alt}" if ref else m.group("op") + m.group("bases")
-        found.append(VariantMatch(m.start(), m.end(), VariantKey("dna", f"c.{m.group('pos')}{change}")))
+        change = f"{ref}>{alt}" if ref else m.group("count") or m.group("op") + m.group("bases")
+        pos = _dna_position(m.group("pos"), change)
+        if "-" in pos:
+            continue  # "2-3delC": a range reading failed, no plain position
+        found.append(VariantMatch(m.start(), m.end(), VariantKey("dna", f"c.{pos}{change}")))
+    for m in _IVS.finditer(text, start, end):
+        pos = f"IVS{m.group('intron')}{m.group('sign')}{m.group('offset')}"
+        found.append(VariantMatch(m.start(), m.end(), VariantKey("dna", f"c.{pos}{m.group('ref')}>{m.group('alt')}")))
+    for m in _DNA_UPSTREAM.finditer(text, start, end):
+        change = f"c.{m.group('pos')}{m.group('ref')}>{m.group('alt')}"
+        found.append(VariantMatch(m.start(), m.end(), VariantKey("dna", change)))
     for m in _PROTEIN.finditer(text, start, end):
         if not m.group("prefix") and not _plausible_bare_protein(m):
             continue
@@ -273,8 +302,8 @@ def normalize_change(text: str) -> str | None:
 
 _TMVAR_PROTEIN = re.compile(r"p\.(?P<ref>[A-Z*])(?P<pos>\d+)(?P<alt>[A-Z*]|fs|del)")
 _TMVAR_DNA = re.compile(
-    r"(?P<kind>[cg])\.(?P<pos>" + _DNA_POS + r")"
-    r"(?:(?P<ref>[ACGT])>(?P<alt>[ACGT])|(?P<op>del|dup|ins)(?P<bases>[ACGT]*))"
+    r"(?P<kind>[cg])\.(?P<pos>IVS\d+[+-]\d+|" + _DNA_POS + r")"
+    r"(?:(?P<ref>[ACGT])>(?P<alt>[ACGT])|(?P<op>del|dup|ins)(?P<bases>[ACGT]*|(?<=del)\d+))"
 )
 
 

@@ -112,9 +112,35 @@ def test_tmvar_key_of_a_change(text: str, key: str) -> None:
     assert tmvar_key(parsed.change) == key
 
 
-@pytest.mark.parametrize("text", ["1.5C>T", "IVS9+459A>G", "x-12C>T", "2delete"])
+@pytest.mark.parametrize("text", ["1.5C>T", "x-12C>T", "2delete", "5-3delC", "A-12"])
 def test_bare_dna_changes_need_a_plain_position(text: str) -> None:
     assert all(v.key.kind != "dna" for v in find_variants(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "change", "key"),
+    [  # older and looser ways of writing a DNA change, keyed as BioRED's annotators keyed them
+        ("IVS16+1G>A", "c.IVS16+1G>A", "c|SUB|G|IVS16+1|A"),  # legacy intron numbering
+        ("IVS8 -2A>G", "c.IVS8-2A>G", "c|SUB|A|IVS8-2|G"),
+        ("IVS3 + 18C > T", "c.IVS3+18C>T", "c|SUB|C|IVS3+18|T"),
+        ("c.310 G>T", "c.310G>T", "c|SUB|G|310|T"),  # spaces dropped
+        ("c.855 +1G>C", "c.855+1G>C", "c|SUB|G|855+1|C"),
+        ("C-1228T", "c.-1228C>T", "c|SUB|C|-1228|T"),  # upstream of the start codon
+        ("657del5", "c.657del5", "c|DEL|657|5"),  # a deletion of five bases
+        ("c.1181_1186+20del26", "c.1181_1186+20del26", "c|DEL|1181_1186+20|26"),
+        # a hyphen between two positions of a deletion or insertion is a range ...
+        ("c.899-1142del", "c.899_1142del", "c|DEL|899_1142|"),
+        ("g.99367-102002del", "g.99367_102002del", "g|DEL|99367_102002|"),
+        ("118-119insA", "c.118_119insA", "c|INS|118_119|A"),
+        # ... and an intronic offset otherwise
+        ("c.463-6T>G", "c.463-6T>G", "c|SUB|T|463-6|G"),
+        ("c.1093-1delG", "c.1093-1delG", "c|DEL|1093-1|G"),
+    ],
+)
+def test_looser_dna_notations_read_to_one_change(text: str, change: str, key: str) -> None:
+    (found,) = find_variants(f"a {text} change")
+    assert (found.key.kind, found.key.change) == ("dna", change)
+    assert tmvar_key(change) == key
 
 
 def test_changes_tmvar_writes_otherwise_have_no_key() -> None:
