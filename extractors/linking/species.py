@@ -5,12 +5,22 @@ The KB's genes are human (NCBI's human gene_info): in a study of mice or rats, "
 in the graph. Such mentions stay unlinked. A document that names both an animal and a
 human subject ("patients", "human cells") keeps its links: there the human gene is meant
 at least as often as not (BioRED training split: 238 of the 474 gene concepts in such
-documents are human, against 68 of 431 where only an animal is named).
+documents are human, against 68 of 431 where only an animal is named). A xenograft is a
+human tumour in an animal, so it counts as a human subject.
+
+Evidence summaries and drug labels are human by their scope: CIViC and PharmGKB curate
+human genes, whatever host a preclinical study used ("Ba/F3 cells with FLT3 D835V", "KIT
+cDNA transfected into hamster ovary cells"), and a label's genes are its patients'.
 """
 
 from __future__ import annotations
 
 import re
+
+from kg.model import Document
+
+# sources whose genes are human whatever organism their text names
+HUMAN_SCOPE = frozenset({"civic", "pharmgkb", "spl", "openfda"})
 
 _NON_HUMAN = re.compile(
     r"\b(?:mice|mouse|murine|rats?|zebrafish|drosophila|yeast|rabbits?|dogs?|canine|porcine|"
@@ -20,7 +30,7 @@ _NON_HUMAN = re.compile(
 # "family" and "cases" are left out: "the Wnt family" and "in some cases" name no one
 _HUMAN = re.compile(
     r"\b(?:patients?|humans?|men|women|children|subjects|individuals|probands?|participants|"
-    r"people|persons?|infants?|girls?|boys?|cohorts?)\b",
+    r"people|persons?|infants?|girls?|boys?|cohorts?|xenograft\w*)\b",
     re.IGNORECASE,
 )
 
@@ -28,3 +38,8 @@ _HUMAN = re.compile(
 def non_human(text: str) -> bool:
     """True when the text names a non-human organism and no human subject."""
     return _NON_HUMAN.search(text) is not None and _HUMAN.search(text) is None
+
+
+def non_human_document(doc: Document) -> bool:
+    """A document outside ``HUMAN_SCOPE`` whose text is about another organism only."""
+    return doc.source not in HUMAN_SCOPE and non_human(doc.text)

@@ -629,8 +629,17 @@ def test_genes_of_a_study_of_another_organism_stay_unlinked(linker, text, linked
     assert off.link(doc, [mention("EGFR", text, G)])[0].entity.id == "NCBIGene:1956"
 
 
+def test_evidence_summaries_and_labels_keep_human_genes_whatever_host_they_name(linker):
+    text = "Murine Ba/F3 cells with EGFR mutations were resistant to aspirin."
+    for source, linked in (("civic", True), ("pharmgkb", True), ("spl", True), ("pubmed", False)):
+        doc = Document("X:1", source, text)
+        (gene,) = linker.link(doc, [mention("EGFR", text, G)])
+        assert (gene.entity is not None) is linked, source
+
+
 def test_non_human_reads_organisms_as_words_not_word_parts():
     assert non_human("Knockout mice and murine cells")
     assert not non_human("Knockout mice, and patients with the same mutation")
     assert not non_human("Tramice and the family of Ratner")  # no organism as a word
     assert not non_human("The Wnt family in some cases")
+    assert not non_human("Human tumour xenografts grown in nude mice")
