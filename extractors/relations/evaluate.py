@@ -31,7 +31,7 @@ from extractors.linking.evaluate import gold_namespaces
 from extractors.linking.hierarchy import Hierarchy
 from extractors.relations.extractor import TransformerRelationExtractor
 from extractors.relations.schema import NONE, TASK_LABELS
-from extractors.relations.specific import broader_pairs
+from extractors.relations.specific import redundant_causes
 from kg.errors import BadInputError, ExtractionError
 from kg.model import Document, Entity, EntityType, Mention, Predicate, Sentence
 
@@ -181,6 +181,7 @@ def eval_documents(
         results = extractor.classify_many([(p.doc, p.sentences, p.mentions) for p in chunk])
         for p, preds in zip(chunk, results, strict=True):
             found: list[tuple[tuple[str, str], str]] = []
+            names: dict[str, str] = {}
             for pr in preds:
                 head = pr.heads.get(task)
                 if not head:
@@ -190,10 +191,13 @@ def eval_documents(
                     # ordered drug first, so the CID rule below knows which end is the disease
                     a, b = sorted((pr.first, pr.second), key=lambda e: e.type != EntityType.DRUG)
                     ends = tuple(e.id_in(namespaces.get(e.type, ())) for e in (a, b))
+                    names[ends[0]] = a.name
                     found.append((ends, label))
             if task == "cdr" and extractor.hierarchy:
                 # CDR's own convention, and the product's rule for CAUSES (``specific``)
-                drop = broader_pairs((e for e, _ in found), extractor.hierarchy.is_broader)
+                drop = redundant_causes(
+                    (e for e, _ in found), extractor.hierarchy.is_broader, names
+                )
                 found = [(e, label) for e, label in found if e not in drop]
             pred.update((p.doc.id, frozenset(e), label) for e, label in found)
     out = score_sets(gold, pred, types)

@@ -23,7 +23,7 @@ from extractors.cues import assess
 from extractors.linking.hierarchy import Hierarchy
 from extractors.relations.model import PairInput, RelationModel
 from extractors.relations.schema import NONE, TASK_PAIRS, TYPE_INDEX, candidate_pair, to_predicates
-from extractors.relations.specific import RULES_VERSION, broader_pairs
+from extractors.relations.specific import RULES_VERSION, redundant_causes
 from extractors.relations.windows import Span, build_windows
 from kg.model import (
     Document,
@@ -282,15 +282,16 @@ class TransformerRelationExtractor:
                             note=rel.label,
                         )
                     )
-        return self._most_specific(list(statements.values()), evidence)
+        names = {e.id: e.name for e in prep.entities}
+        return self._most_specific(list(statements.values()), evidence, names)
 
     def _most_specific(
-        self, statements: list[Statement], evidence: list[Evidence]
+        self, statements: list[Statement], evidence: list[Evidence], names: dict[str, str]
     ) -> tuple[list[Statement], list[Evidence]]:
         if not self.hierarchy:
             return statements, evidence
         causes = [(st.subject, st.object) for st in statements if st.predicate is Predicate.CAUSES]
-        drop = broader_pairs(causes, self.hierarchy.is_broader)
+        drop = redundant_causes(causes, self.hierarchy.is_broader, names)
         if not drop:
             return statements, evidence
         gone = {

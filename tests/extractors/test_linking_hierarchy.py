@@ -6,10 +6,17 @@ from __future__ import annotations
 import gzip
 import json
 
+import pytest
+
 from extractors.linking.build import build_kb
 from extractors.linking.hierarchy import BROADER_FILE, Hierarchy, mesh_parents, write_broader
 from extractors.linking.kb import write_kb
-from extractors.relations.specific import broader_pairs
+from extractors.relations.specific import (
+    broader_classes,
+    broader_pairs,
+    is_drug_class,
+    redundant_causes,
+)
 from tests.extractors.test_linking_kb import make_data_dir
 
 TREES = {
@@ -66,6 +73,51 @@ def test_broader_pairs_drop_only_the_broader_object_of_the_same_subject():
         ("MESH:D007538", "MESH:D064420"),  # unrelated branch: kept
     ]
     assert broader_pairs(pairs, h.is_broader) == {("MESH:D007538", "MESH:D008107")}
+
+
+DRUG_TREES = {
+    "MESH:D018943": ["D02.455.849.131"],  # Anthracyclines
+    "MESH:D003630": ["D02.455.849.131.330"],  # Daunorubicin
+    "MESH:D004317": ["D02.455.849.131.330.300"],  # Doxorubicin
+}
+DRUG_NAMES = {
+    "MESH:D018943": "Anthracyclines",
+    "MESH:D003630": "Daunorubicin",
+    "MESH:D004317": "Doxorubicin",
+}
+CARDIOMYOPATHY = "MESH:D009202"
+
+
+def test_a_drug_class_gives_way_to_its_member_for_the_same_disease():
+    h = Hierarchy(mesh_parents(DRUG_TREES))
+    pairs = [
+        ("MESH:D018943", CARDIOMYOPATHY),  # anthracyclines: a class above doxorubicin
+        ("MESH:D004317", CARDIOMYOPATHY),
+        ("MESH:D018943", "MESH:D006333"),  # the class alone for another disease: kept
+    ]
+    assert broader_classes(pairs, h.is_broader, DRUG_NAMES) == {("MESH:D018943", CARDIOMYOPATHY)}
+    # daunorubicin is filed above doxorubicin but is a drug of its own: both stay
+    both = [("MESH:D003630", CARDIOMYOPATHY), ("MESH:D004317", CARDIOMYOPATHY)]
+    assert broader_classes(both, h.is_broader, DRUG_NAMES) == set()
+    assert redundant_causes(pairs + both, h.is_broader, DRUG_NAMES) == {
+        ("MESH:D018943", CARDIOMYOPATHY)
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "is_class"),
+    [
+        ("Anthracyclines", True),
+        ("Sulfonylurea Compounds", True),
+        ("Contraceptives, Oral", True),
+        ("Doxorubicin", False),
+        ("Heparin, Low-Molecular-Weight", False),
+        ("Cyclic AMP", False),
+        ("", False),
+    ],
+)
+def test_drug_classes_are_the_descriptors_named_in_the_plural(name, is_class):
+    assert is_drug_class(name) is is_class
 
 
 def test_an_unreadable_file_is_a_named_error_every_time(tmp_path):
