@@ -70,8 +70,8 @@ LINKABLE = (EntityType.DRUG, EntityType.DISEASE, EntityType.GENE)
 # a trimmed disease that is only its head noun names no condition ("sinusoidal obstruction
 # syndrome" is not the MeSH root "Syndrome"): it stays unlinked
 _GENERIC_HEADS = frozenset(
-    {"syndrome", "disease", "disorder", "condition"}
-    | {"syndromes", "diseases", "disorders", "conditions"}
+    {"syndrome", "disease", "disorder", "condition", "problem"}
+    | {"syndromes", "diseases", "disorders", "conditions", "problems"}
 )
 # words after a gene that name its state, its product or one of its changes ("DDR2 S768R
 # mutation", "KIT exon 11 mutant"), not another gene
@@ -101,6 +101,13 @@ _GENE_IN_CONTEXT = re.compile(
     r"(?<![\w-])([A-Z][A-Z0-9]{2,9})(?=[\s-]+(?:positive|negative|overexpressing|overexpressed|"
     r"overexpression|amplified|amplification|mutant|mutants|mutated|mutations?|fusions?|"
     r"rearranged|rearrangements?|wild-?type|deleted|deletions?|status|alterations?|altered)\b)"
+)
+# "cytochrome P450 3A4", "cytochrome P-450 2C9 isoenzyme": drug labels name a CYP gene by
+# its enzyme; the gene's symbol is CYP + the family, subfamily and member
+_CYP = re.compile(
+    r"^(?:human\s+)?cytochrome\s+p-?\s?450\s*(?:\(cyp\)\s*)?(\d{1,2}[a-z]\d{0,2})"
+    r"(?:\s+(?:enzymes?|isoenzymes?|isozymes?|isoforms?))?$",
+    re.IGNORECASE,
 )
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+(?=[A-Z0-9(])")
 
@@ -170,7 +177,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "3"  # bump when a rule changes what the same KB links
+    rules_version = "4"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,
@@ -264,6 +271,8 @@ class DictionaryLinker:
         choice = self._dictionary(text, etype)
         if choice is not None or etype not in self.config.rewrite_types:
             return choice
+        if norm(text) in _GENERIC_HEADS:  # "problems" alone names no condition
+            return None
         for variant in name_rewrites(text):
             choice = self._dictionary(variant, etype)
             if choice is not None:
@@ -321,6 +330,12 @@ class DictionaryLinker:
                         choice = self._dictionary(head, etype)
                         if choice is not None:
                             out[i] = _Choice(choice.row, SCORE_TRIMMED, "gene-tail")
+        for i, (text, etype) in enumerate(queries):
+            cyp = _CYP.match(text.strip()) if out[i] is None and etype is EntityType.GENE else None
+            if cyp:
+                choice = self._dictionary("CYP" + cyp.group(1).upper(), etype)
+                if choice is not None:
+                    out[i] = _Choice(choice.row, SCORE_REWRITTEN, "cyp")
         return out
 
     def _entity(self, row: int) -> Entity:

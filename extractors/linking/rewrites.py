@@ -12,7 +12,7 @@ from extractors.linking.normalize import norm, singular
 # Uterine Hemorrhage, "liver tumors" Liver Neoplasms, "renal impairment" Renal Insufficiency
 _WORD_SYNONYMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "bleeding": ("hemorrhage",),
+        "bleeding": ("hemorrhage", "hemorrhagic"),
         "hemorrhage": ("bleeding",),
         "kidney": ("renal",),
         "renal": ("kidney",),
@@ -52,6 +52,9 @@ _WORD_SYNONYMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "dysrhythmia": ("arrhythmia",),
         "bladder": ("urinary bladder",),  # MeSH names the organ in full
         "marrow": ("bone marrow",),
+        # patient labelling's plain words: "kidney problems", "breathing problems"
+        "problem": ("disease", "disorder"),
+        "breathing": ("respiration",),
     }
 )
 # phrases read as a shorter one before the word swaps: drug labels' "skin and skin structure

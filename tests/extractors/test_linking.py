@@ -246,7 +246,7 @@ def test_a_disease_mesh_lacks_carries_its_nearest_mesh_heading():
 
 
 def test_name_rewrites_read_adjectives_then_swap_one_word_then_two():
-    assert name_rewrites("uterine bleeding") == ["uterine hemorrhage"]
+    assert name_rewrites("uterine bleeding") == ["uterine hemorrhage", "uterine hemorrhagic"]
     assert name_rewrites("Liver Tumors") == [
         "hepatic tumors",
         "liver neoplasms",
@@ -288,6 +288,35 @@ def test_labels_skin_and_skin_structure_infections_are_infectious_skin_diseases(
         "skin infections",
         "cutaneous infections",
     ]
+
+
+def test_patient_labelling_words_link_to_the_mesh_names():
+    linker = plain_linker(
+        KBRecord("MESH:D007674", DIS, "Kidney Diseases"),
+        KBRecord("MESH:D006474", DIS, "Hemorrhagic Disorders"),
+        KBRecord("MESH:D012120", DIS, "Respiration Disorders"),
+        KBRecord("MESH:D004194", DIS, "Disease"),
+        KBRecord("NCBIGene:1576", G, "CYP3A4"),
+        KBRecord("NCBIGene:1559", G, "CYP2C9"),
+    )
+    diseases = ["problems", "kidney problems", "bleeding problems", "breathing problems"]
+    genes = ["cytochrome P450 3A4", "cytochrome P-450 2C9 isoenzyme", "cytochrome P450 enzymes"]
+    text = "; ".join(diseases + genes)
+    doc = Document("SPL:1", "spl", text)
+    mentions = [mention(n, text, DIS) for n in diseases] + [mention(n, text, G) for n in genes]
+    got = {
+        lm.mention.text: lm.entity.id if lm.entity else None for lm in linker.link(doc, mentions)
+    }
+    # "problems" alone names no condition; "cytochrome P450 enzymes" no one gene
+    assert got == {
+        "problems": None,
+        "kidney problems": "MESH:D007674",
+        "bleeding problems": "MESH:D006474",
+        "breathing problems": "MESH:D012120",
+        "cytochrome P450 3A4": "NCBIGene:1576",
+        "cytochrome P-450 2C9 isoenzyme": "NCBIGene:1559",
+        "cytochrome P450 enzymes": None,
+    }
 
 
 def test_a_disease_written_another_way_links_to_the_mesh_name():
