@@ -53,9 +53,11 @@ _DNA_POS = r"[-*]?\d+(?:[+-]\d+)?(?:_[-*]?\d+(?:[+-]\d+)?)?"  # "35", "-12", "25
 _DNA_POS_SPACED = r"[-*]?\d+(?:\s?[+-]\d+)?(?:_[-*]?\d+(?:[+-]\d+)?)?"  # "855 +1" as well
 _DNA = re.compile(
     _B
-    + r"(?P<kind>[cgmnr])\.\s?(?P<pos>" + _DNA_POS_SPACED + r")\s?"
+    # "c.[2846A>T]": one allele in HGVS's genotype brackets ("c.[2846A>T];[=]")
+    + r"(?P<kind>[cgmnr])\.(?P<bracket>\[)?\s?(?P<pos>" + _DNA_POS_SPACED + r")\s?"
     + r"(?P<change>(?P<ref>[ACGTU]+)\s?(?:>|->|-->|/)\s?(?P<alt>[ACGTU]+)"
-    + r"|delins[ACGTU]+|del(?:[ACGTU]+|\d+)?|dup[ACGTU]*|ins[ACGTU]+|inv)" + _E
+    + r"|delins[ACGTU]+|del(?:[ACGTU]+|\d+)?|dup[ACGTU]*|ins[ACGTU]+|inv)"
+    + r"(?(bracket)\]?)" + _E
 )
 # legacy intron numbering: "IVS16+1G>A", "IVS8 -2A>G", "IVS3 + 18C > T"
 _IVS = re.compile(
@@ -269,12 +271,19 @@ def attach_gene(key: VariantKey, start: int, end: int, genes: Sequence[Mention])
     return key if gene is None else key.with_gene(gene.text.strip())
 
 
+_GENOTYPE = re.compile(r"(?P<kind>[cg])\.\[(?P<first>[^\]\[;]+)\];\s?\[(?P<second>[^\]\[;]+)\]")
+
+
 def parse(text: str) -> VariantKey | None:
     """The key of a string that is one whole variant, or None."""
     text = text.strip()
     for v in find_variants(text):
         if v.start == 0 and v.end == len(text):
             return v.key
+    # a genotype of one change: "c.[2846A>T];[2846A>T]" (homozygous), "c.[1905+1G>A];[=]"
+    m = _GENOTYPE.fullmatch(text)
+    if m and m.group("second") in ("=", m.group("first")):
+        return parse(f"{m.group('kind')}.{m.group('first')}")
     # "BRAF V600E", "EGFR p.L858R": a gene symbol, then the change
     m = re.match(rf"({_SYMBOL})\s+(\S.*)$", text)
     if m:

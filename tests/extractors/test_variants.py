@@ -143,6 +143,23 @@ def test_looser_dna_notations_read_to_one_change(text: str, change: str, key: st
     assert tmvar_key(change) == key
 
 
+@pytest.mark.parametrize(
+    ("text", "change"),
+    [  # HGVS genotype brackets, as CPIC and PharmGKB write DPYD genotypes
+        ("c.[2846A>T]", "c.2846A>T"),
+        ("c.[2846A>T", "c.2846A>T"),  # as a tagger may cut it
+        ("c.[2846A>T];[2846A>T]", "c.2846A>T"),  # homozygous
+        ("c.[1905+1G>A];[=]", "c.1905+1G>A"),  # heterozygous with the reference
+    ],
+)
+def test_a_genotype_of_one_change_reads_as_that_change(text: str, change: str) -> None:
+    assert (normalise(text).kind, normalise(text).change) == ("dna", change)
+
+
+def test_a_genotype_of_two_changes_names_no_single_variant() -> None:
+    assert normalise("c.[1905+1G>A];[2846A>T]").kind == "other"
+
+
 def test_changes_tmvar_writes_otherwise_have_no_key() -> None:
     assert tmvar_key("p.I326=") is None  # synonymous: BioRED keys these by rsID
     assert tmvar_key("c.100_102inv") is None
