@@ -22,9 +22,12 @@ from kg.model import Document
 # sources whose genes are human whatever organism their text names
 HUMAN_SCOPE = frozenset({"civic", "pharmgkb", "spl", "openfda"})
 
+# not where the word is part of a human gene's name ("Kirsten rat sarcoma", "mouse double
+# minute 2") or of an assay ("yeast two-hybrid")
 _NON_HUMAN = re.compile(
-    r"\b(?:mice|mouse|murine|rats?|zebrafish|drosophila|yeast|rabbits?|dogs?|canine|porcine|"
-    r"pigs?|bovine|hamsters?|chicks?|chickens?|xenopus|c\. elegans|arabidopsis)\b",
+    r"\b(?:mice|(?:mouse|murine)(?!\s+double\s+minute)|rats?(?!\s+sarcoma)|zebrafish|"
+    r"drosophila|yeast(?![\s-]+(?:two|2|one|1|three)[\s-]hybrid)|rabbits?|dogs?|canine|"
+    r"porcine|pigs?|bovine|hamsters?|chicks?|chickens?|xenopus|c\. elegans|arabidopsis)\b",
     re.IGNORECASE,
 )
 # "family" and "cases" are left out: "the Wnt family" and "in some cases" name no one

@@ -672,3 +672,7 @@ def test_non_human_reads_organisms_as_words_not_word_parts():
     assert not non_human("Tramice and the family of Ratner")  # no organism as a word
     assert not non_human("The Wnt family in some cases")
     assert not non_human("Human tumour xenografts grown in nude mice")
+    # organisms in a human gene's name or an assay's: "Kirsten rat sarcoma" is KRAS
+    assert not non_human("KRAS (Kirsten rat sarcoma viral oncogene) in colorectal tumours")
+    assert not non_human("MDM2 (mouse double minute 2) bound p53 in a yeast two-hybrid screen")
+    assert non_human("Colorectal tumours of rats")
