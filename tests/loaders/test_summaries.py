@@ -96,6 +96,14 @@ def test_html_to_text() -> None:
     assert html_to_text(html) == "A & B\nc\nx y | z\none\ntwo"
 
 
+def test_footnote_marks_are_dropped_and_other_superscripts_kept() -> None:
+    # CPIC's DPYD table: a footnote letter glued to the allele would change the variant
+    html = "<p>c.[1905+1G&gt;A<sup>g</sup>];[=] in 10<sup>9</sup>/L cells<sup>a, b</sup>.</p>"
+    assert html_to_text(html) == "c.[1905+1G>A];[=] in 109/L cells."
+    assert html_to_text("<p>left open<sup>g</p>") == "left openg"  # nothing lost
+    assert html_to_text("<p>at the end<sup>*") == "at the end*"
+
+
 def test_text_files(tmp_path: Path) -> None:
     ok = tmp_path / "note-1.txt"
     ok.write_text("\ufeffWarfarin interacts with aspirin.\r\n")
