@@ -50,7 +50,8 @@ _PROTEIN = re.compile(
     + _AA + r"(?:fs(?:\*?\d+|X\d*|Ter\d*)?)?|X|\*|=)(?(paren)\))" + _E
 )
 _DNA_POS = r"[-*]?\d+(?:[+-]\d+)?(?:_[-*]?\d+(?:[+-]\d+)?)?"  # "35", "-12", "2554+1", "1811_1812"
-_DNA_POS_SPACED = r"[-*]?\d+(?:\s?[+-]\d+)?(?:_[-*]?\d+(?:[+-]\d+)?)?"  # "855 +1" as well
+# "855 +1" as well, and an en dash for the hyphen ("1129–5923")
+_DNA_POS_SPACED = r"[-–*]?\d+(?:\s?[+\-–]\d+)?(?:_[-–*]?\d+(?:[+\-–]\d+)?)?"
 _DNA = re.compile(
     _B
     # "c.[2846A>T]": one allele in HGVS's genotype brackets ("c.[2846A>T];[=]")
@@ -162,7 +163,7 @@ def _dna_position(pos: str, change: str) -> str:
     """Spaces dropped; "899-1142" before a deletion, duplication or insertion is the range
     899_1142 when the second number is the larger (a range written with a hyphen, as
     BioRED and tmVar read it), and otherwise an intronic offset ("463-6T>G")."""
-    pos = re.sub(r"\s+", "", pos)
+    pos = re.sub(r"\s+", "", pos).replace("–", "-")
     m = re.fullmatch(r"(\d+)-(\d+)", pos)
     if m and change[:3] in ("del", "dup", "ins") and int(m.group(2)) > int(m.group(1)):
         return f"{m.group(1)}_{m.group(2)}"

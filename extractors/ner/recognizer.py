@@ -36,7 +36,7 @@ def model_spec(settings: Settings, override: str | Path | None = None) -> str:
 # Part of the recognizer's version with the routing it serves: a change to either changes
 # what the same weights find, so ingestion re-extracts. Bump when a rule below, or the
 # variant grammar (extractors/variants.py), changes.
-RULES_VERSION = "3"
+RULES_VERSION = "4"
 
 
 def rules_digest(routing: Mapping[str, Sequence[str]]) -> str:

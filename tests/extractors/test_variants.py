@@ -150,6 +150,7 @@ def test_looser_dna_notations_read_to_one_change(text: str, change: str, key: st
         ("c.[2846A>T", "c.2846A>T"),  # as a tagger may cut it
         ("c.[2846A>T];[2846A>T]", "c.2846A>T"),  # homozygous
         ("c.[1905+1G>A];[=]", "c.1905+1G>A"),  # heterozygous with the reference
+        ("c.[1129–5923C>G];[=]", "c.1129-5923C>G"),  # an en dash for the hyphen
     ],
 )
 def test_a_genotype_of_one_change_reads_as_that_change(text: str, change: str) -> None:
