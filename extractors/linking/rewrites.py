@@ -55,6 +55,22 @@ _WORD_SYNONYMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         # patient labelling's plain words: "kidney problems", "breathing problems"
         "problem": ("disease", "disorder"),
         "breathing": ("respiration",),
+        # adverse-reaction terms that are MeSH entry terms of another heading (the shipped
+        # MeSH table has headings only): "pyrexia" is Fever, "dysphagia" Deglutition Disorders
+        "pyrexia": ("fever",),
+        "dysphagia": ("deglutition disorders",),
+        "hypertonia": ("muscle hypertonia",),
+        "coagulation": ("blood coagulation",),
+    }
+)
+# whole names that are MeSH entry terms of another heading, as drug labels write them
+_ENTRY_TERMS: Mapping[str, str] = MappingProxyType(
+    {
+        "withdrawal syndrome": "substance withdrawal syndrome",
+        "opioid withdrawal syndrome": "substance withdrawal syndrome",
+        "neonatal opioid withdrawal syndrome": "neonatal abstinence syndrome",
+        "toxic epidermal necrolysis": "stevens johnson syndrome",
+        "abnormal vision": "vision disorders",
     }
 )
 # phrases read as a shorter one before the word swaps: drug labels' "skin and skin structure
@@ -69,12 +85,13 @@ _ADJECTIVE_ENDINGS = (
 
 
 def name_rewrites(text: str) -> list[str]:
-    """Other ways to write a disease name, most literal first: a label phrase read short
+    """Other ways to write a disease name, most literal first: the heading a whole name is
+    an entry term of (``_ENTRY_TERMS``), a label phrase read short
     (``_PHRASES``; the rest then work on the short form), the noun for a closing adjective
     ("cataleptic" -> "catalepsy"), then the name with one word, then two, swapped for a
     synonym (``_WORD_SYNONYMS``; plurals are read as their singular)."""
     key = norm(text)
-    out: list[str] = []
+    out: list[str] = [_ENTRY_TERMS[key]] if key in _ENTRY_TERMS else []
     for phrase, short in _PHRASES:
         if f" {phrase} " in f" {key} ":
             key = f" {key} ".replace(f" {phrase} ", f" {short} ").strip()

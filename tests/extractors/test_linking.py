@@ -261,6 +261,10 @@ def test_name_rewrites_read_adjectives_then_swap_one_word_then_two():
     assert name_rewrites("overactive bladder") == ["overactive urinary bladder"]
     assert name_rewrites("ventricular dysrhythmias") == ["ventricular arrhythmia"]
     assert name_rewrites("") == []
+    # MeSH entry terms of another heading, as labels write adverse reactions
+    assert name_rewrites("pyrexia") == ["fever"]
+    assert name_rewrites("Toxic Epidermal Necrolysis")[0] == "stevens johnson syndrome"
+    assert name_rewrites("neonatal opioid withdrawal syndrome")[0] == "neonatal abstinence syndrome"
 
 
 def test_labels_skin_and_skin_structure_infections_are_infectious_skin_diseases():
