@@ -256,6 +256,10 @@ _READING_KEYS = MappingProxyType({norm(name): gene for name, gene in GENE_READIN
 # and cyclooxygenase families ("PDE" is ALDH7A1's alias, for pyridoxine-dependent epilepsy;
 # "COX" is COX8A's). Tagged as genes, they stay unlinked mentions.
 GENE_NOT_NAMES = ("HDL", "HDL-C", "LDL", "LDL-C", "LDLC", "VLDL", "VLDL-C", "PDE", "COX")
+# Corpus readings of words that name a drug's effect, not a disease: BC5CDR's development
+# split links "analgesia" to Pain Insensitivity, Congenital (MeSH D000699), which made a
+# label's "for analgesia" an indication for that congenital disease. They stay unlinked.
+DISEASE_NOT_NAMES = ("analgesia",)
 
 
 def corpus_synonyms(b: _Builder, corpora: Iterable[CorpusFile]) -> dict[str, int]:
@@ -685,6 +689,7 @@ def build_kb(
     splits = [s for s in corpus_splits if s]
     # before DrugBank: corpus MeSH ids absent from MeSH 2015 (imatinib) become match targets
     corpus_stats = corpus_synonyms(b, corpus_files(data, splits)) if splits else {}
+    b.stops.update((DIS, name) for name in DISEASE_NOT_NAMES)
     extra = sorted(set(extra_sources))
     unknown = set(extra) - set(OPTIONAL_SOURCES)
     if unknown:

@@ -190,6 +190,13 @@ def test_genes_take_the_hgnc_symbol_where_ncbi_lags_and_shared_names_read_as_mea
     )
 
 
+def test_a_drugs_effect_is_no_disease_whatever_a_corpus_reads(kb):
+    # BC5CDR's development split reads "analgesia" as Pain Insensitivity, Congenital
+    assert kb.is_unlinkable("analgesia", EntityType.DISEASE)
+    assert kb.is_unlinkable("Analgesia", EntityType.DISEASE)
+    assert not kb.is_unlinkable("analgesia", EntityType.DRUG)
+
+
 def test_corpus_synonyms_come_from_train_and_dev_never_test(kb):
     assert _best(kb, "T2DM", EntityType.DISEASE).id == "MESH:D003924"
     assert _best(kb, "Sorafenib", EntityType.DRUG).id == "MESH:C471405"
