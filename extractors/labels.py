@@ -126,7 +126,7 @@ _PROCEDURE_AFTER = re.compile(r"^\s+(surgery|surgical|transplant\w*|resection)\b
 _NOT_INDICATION = re.compile(
     r"(\brisk factors? (such as|including|include|like)\b|\bsecondary causes?\b|"
     r"\bsymptoms? (include|including|such as)\b|\bhistory of\b|"
-    r"\b(because of|due to) the (potential|risk)\b|\b(potential|increased risk|at risk) (for|of)\b)"
+    r"\b(because of|due to) (the )?(potential|risk)\b|\b(potential|increased risk|at risk) (for|of)\b)"
     + _CLAUSE_REST,
     re.IGNORECASE,
 )
@@ -134,9 +134,11 @@ _NOT_INDICATION = re.compile(
 # the treatment of type 1 diabetes mellitus or diabetic ketoacidosis"); kept as negated
 # evidence, since the label states it
 _LIMITATION = re.compile(
-    r"(\b(should|must|can|may) not be used\b|\bnot (been )?(studied|established|shown|indicated|"
-    r"recommended|effective|approved)\b|\bhas not, however, been\b|\blimitations? of use\b|"
-    r"\bnot for (the )?(use|treatment)\b)" + _CLAUSE_REST,
+    r"(\b(should|must|can|may) not be used\b|\bnot\s+(been\s+)?(studied|established|shown|indicated|"
+    r"recommended|effective|approved|evaluated)\b|\bhas not, however, been\b|\blimitations? of use\b|"
+    r"\bnot for (the )?(use|treatment)\b|\bdo(es)? not prevent\b|"
+    r"\bno (satisfactory |adequate |substantial )?evidence\b|\bdata establishing the efficacy\b)"
+    + _CLAUSE_REST,
     re.IGNORECASE,
 )
 # conditions a label's Indications name without the drug treating them: an outcome
@@ -144,6 +146,38 @@ _LIMITATION = re.compile(
 # word before the list of the infections meant ("indicated for the treatment of the
 # following infections:"; on LabeledIn's dev half it dropped 18 false indications and no
 # true one, F1 0.696 -> 0.704)
+# a condition that names who is treated ("penicillin allergic patients", "HIV infected
+# adults") or the therapy the indication goes with ("nausea and vomiting associated with
+# cancer chemotherapy"), not what the drug is for
+_NAMES_OTHER_THING = re.compile(
+    r"^[\s-]*(chemotherapy|therapy)\b",
+    re.IGNORECASE,
+)
+# ... or a word that qualifies them: "penicillin allergic patients", "HIV infected adults"
+_QUALIFIES_PATIENTS = re.compile(r"(allergic|hypersensitive|infected|positive)$", re.IGNORECASE)
+_PATIENTS = re.compile(
+    r"^[\s-]*(patients?|adults?|children|infants|individuals|subjects|persons|people)\b",
+    re.IGNORECASE,
+)
+_PATIENTS_BEFORE = re.compile(
+    r"\b(patients?|adults?|children|individuals|subjects|persons|people)\s*$", re.IGNORECASE
+)
+# a list of other conditions however far back its head stands in the clause: the causes
+# to rule out first ("secondary causes for hypercholesterolemia (e.g., poorly controlled
+# diabetes mellitus, ..., obstructive liver disease)"), a disease's symptoms ("characterized
+# by ... numbness") or why patients are at risk ("because of existing ... diabetes")
+_OTHER_CONDITIONS = re.compile(
+    r"\b(secondary causes?|contributory to|characterized by|because of existing|"
+    r"additional approved indications|"
+    r"at (high |increased )?risk (of|for))\b" + _CLAUSE_REST,
+    re.IGNORECASE,
+)
+# a condition the drug may bring on: "Hypotension, if it occurs, ...", "severe hypotension
+# can occur from the combined effects"
+_MAY_OCCUR = re.compile(
+    r"^[\s,]*(if it occurs|occurs|(can|may|might|could) (occur|develop|result)|(has |have )?occurred)\b",
+    re.IGNORECASE,
+)
 _NEVER_INDICATED = frozenset({"MESH:D003643", "MESH:D004194", "MESH:D013577", "MESH:D007239"})
 _GENUS = re.compile(
     r"\b[A-Z][a-z]+(coccus|cocci|ella|bacter|monas|philus|plasma|bacillus|bacterium|dia|ria)\.?\s+$"
@@ -260,7 +294,7 @@ class LabelRelationExtractor:
     """
 
     name = "label-rules"
-    version = "2"  # bump when a rule changes what a label states
+    version = "3"  # bump when a rule changes what a label states
 
     def __init__(self, linker_lookup: LinkerLookup, *, min_subject_score: float = 0.9) -> None:
         self._resolve = _resolver(linker_lookup, min_subject_score)
@@ -504,6 +538,15 @@ def _states_indication(
     if _NOT_INDICATION.search(_clause_lead(doc, sent, lm)):
         return False
     lead = doc.text[sent.start : lm.mention.start]
+    if _OTHER_CONDITIONS.search(lead):
+        return False
+    after = doc.text[lm.mention.end : sent.end]
+    if _NAMES_OTHER_THING.match(after) or _MAY_OCCUR.match(after):
+        return False
+    if _QUALIFIES_PATIENTS.search(lm.mention.text) and _PATIENTS.match(after):
+        return False
+    if _ALLERGY.match(lm.mention.text) and _PATIENTS_BEFORE.search(lead):
+        return False  # "can be used in patients allergic to desiccated thyroid"
     if listed or len(lead.split()) < _HEADING_WORDS:
         return True
     # a cue earlier in the sentence introduces the condition: "indicated for the treatment

@@ -459,3 +459,45 @@ def test_risk_factors_histories_and_surgery_sites_are_no_adverse_effects():
     )
     caused = {o for _, p, o in _section_statements(text, "34066-1", vocab) if p == "CAUSES"}
     assert caused == {"lactic acidosis", "eye pain"}
+
+
+def test_conditions_that_describe_the_patients_or_the_drugs_effects_are_no_indications():
+    vocab = VOCAB + [
+        Entity("MESH:D004342", S, "allergic"),
+        Entity("MESH:D015658", S, "HIV infected"),
+        Entity("MESH:D009369", S, "cancer"),
+        Entity("MESH:D009325", S, "nausea"),
+        Entity("MESH:D007022", S, "hypotension"),
+        Entity("MESH:D006528", S, "herpes"),
+        Entity("MESH:D003920", S, "diabetes"),
+        Entity("MESH:D010146", S, "pain"),
+    ]
+    got = _indications(
+        "Clopidogrel is indicated for herpes in HIV infected adults and in penicillin "
+        "allergic patients. It is indicated for nausea associated with cancer chemotherapy. "
+        "Severe hypotension can occur. It is indicated for pain in patients at high risk of "
+        "coronary events because of existing diabetes.",
+        vocab,
+    )
+    assert got == {"herpes": {False}, "nausea": {False}, "pain": {False}}
+
+
+def test_what_a_label_says_is_unstudied_or_unproven_is_negated_evidence():
+    vocab = VOCAB + [
+        Entity("MESH:D011225", S, "toxemia"),
+        Entity("MESH:D012213", S, "rheumatic fever"),
+        Entity("MESH:D007674", S, "renal disease"),
+    ]
+    got = _indications(
+        "Clopidogrel is indicated for stroke. Diuretics do not prevent development of toxemia. "
+        "Substantial data establishing the efficacy of clopidogrel in the prevention of "
+        "rheumatic fever are not available. Clopidogrel HAS   NOT   BEEN EVALUATED FOR THE "
+        "TREATMENT OF renal disease.",
+        vocab,
+    )
+    assert got == {
+        "stroke": {False},
+        "toxemia": {True},
+        "rheumatic fever": {True},
+        "renal disease": {True},
+    }
