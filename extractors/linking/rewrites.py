@@ -71,6 +71,16 @@ _ENTRY_TERMS: Mapping[str, str] = MappingProxyType(
         "neonatal opioid withdrawal syndrome": "neonatal abstinence syndrome",
         "toxic epidermal necrolysis": "stevens johnson syndrome",
         "abnormal vision": "vision disorders",
+        # conditions labels name as indications that are entry terms of a MeSH heading
+        "dysbetalipoproteinemia": "hyperlipoproteinemia type iii",
+        "dermatoses": "skin diseases",
+        "dermatosis": "skin diseases",
+        "cretinism": "congenital hypothyroidism",
+        "respiratory diseases": "respiratory tract diseases",
+        "obstructive airway disease": "obstructive lung diseases",
+        "tuberculous meningitis": "meningeal tuberculosis",
+        "excessive sleepiness": "disorders of excessive somnolence",
+        "complex partial seizures": "complex partial epilepsy",
     }
 )
 # phrases read as a shorter one before the word swaps: drug labels' "skin and skin structure

@@ -265,6 +265,8 @@ def test_name_rewrites_read_adjectives_then_swap_one_word_then_two():
     assert name_rewrites("pyrexia") == ["fever"]
     assert name_rewrites("Toxic Epidermal Necrolysis")[0] == "stevens johnson syndrome"
     assert name_rewrites("neonatal opioid withdrawal syndrome")[0] == "neonatal abstinence syndrome"
+    assert name_rewrites("Dysbetalipoproteinemia")[0] == "hyperlipoproteinemia type iii"
+    assert name_rewrites("cretinism")[0] == "congenital hypothyroidism"
 
 
 def test_labels_skin_and_skin_structure_infections_are_infectious_skin_diseases():
