@@ -141,19 +141,11 @@ _LIMITATION = re.compile(
     + _CLAUSE_REST,
     re.IGNORECASE,
 )
-# conditions a label's Indications name without the drug treating them: an outcome
-# ("reduce the risk of death"), no condition at all ("disease", "syndrome"), or the class
-# word before the list of the infections meant ("indicated for the treatment of the
-# following infections:"; on LabeledIn's dev half it dropped 18 false indications and no
-# true one, F1 0.696 -> 0.704)
-# a condition that names who is treated ("penicillin allergic patients", "HIV infected
-# adults") or the therapy the indication goes with ("nausea and vomiting associated with
-# cancer chemotherapy"), not what the drug is for
-_NAMES_OTHER_THING = re.compile(
-    r"^[\s-]*(chemotherapy|therapy)\b",
-    re.IGNORECASE,
-)
-# ... or a word that qualifies them: "penicillin allergic patients", "HIV infected adults"
+# a condition that names the therapy an indication goes with ("nausea and vomiting
+# associated with cancer chemotherapy"), not what the drug is for
+_THERAPY_AFTER = re.compile(r"^[\s-]*(chemotherapy|therapy)\b", re.IGNORECASE)
+# ... or who is treated: "penicillin allergic patients", "HIV infected adults", "patients
+# allergic to desiccated thyroid"
 _QUALIFIES_PATIENTS = re.compile(r"(allergic|hypersensitive|infected|positive)$", re.IGNORECASE)
 _PATIENTS = re.compile(
     r"^[\s-]*(patients?|adults?|children|infants|individuals|subjects|persons|people)\b",
@@ -178,6 +170,11 @@ _MAY_OCCUR = re.compile(
     r"^[\s,]*(if it occurs|occurs|(can|may|might|could) (occur|develop|result)|(has |have )?occurred)\b",
     re.IGNORECASE,
 )
+# conditions a label's Indications name without the drug treating them: an outcome
+# ("reduce the risk of death"), no condition at all ("disease", "syndrome"), or the class
+# word before the list of the infections meant ("indicated for the treatment of the
+# following infections:"; on LabeledIn's dev half it dropped 18 false indications and no
+# true one, F1 0.696 -> 0.704)
 _NEVER_INDICATED = frozenset({"MESH:D003643", "MESH:D004194", "MESH:D013577", "MESH:D007239"})
 _GENUS = re.compile(
     r"\b[A-Z][a-z]+(coccus|cocci|ella|bacter|monas|philus|plasma|bacillus|bacterium|dia|ria)\.?\s+$"
@@ -541,7 +538,7 @@ def _states_indication(
     if _OTHER_CONDITIONS.search(lead):
         return False
     after = doc.text[lm.mention.end : sent.end]
-    if _NAMES_OTHER_THING.match(after) or _MAY_OCCUR.match(after):
+    if _THERAPY_AFTER.match(after) or _MAY_OCCUR.match(after):
         return False
     if _QUALIFIES_PATIENTS.search(lm.mention.text) and _PATIENTS.match(after):
         return False
