@@ -177,7 +177,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "7"  # bump when a rule changes what the same KB links
+    rules_version = "8"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,

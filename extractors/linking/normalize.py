@@ -30,7 +30,10 @@ _SPELLING = (
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _STOP = frozenset({"of", "the", "and", "in", "with", "a", "an", "to", "for", "by", "on", "or"})
 # Plural endings worth folding; short words and Latin "-us/-is" are left alone.
-_PLURAL = (("ies", "y"), ("xes", "x"), ("ches", "ch"), ("oses", "osis"), ("s", ""))
+_PLURAL = (
+    ("ies", "y"), ("xes", "x"), ("aches", "ache"), ("ches", "ch"), ("shes", "sh"), ("sses", "ss"),
+    ("oses", "osis"), ("s", ""),
+)  # fmt: skip
 _IRREGULAR = {"metastases": "metastasis", "diagnoses": "diagnosis", "women": "woman", "men": "man"}
 
 

@@ -682,3 +682,22 @@ def test_non_human_reads_organisms_as_words_not_word_parts():
     assert not non_human("KRAS (Kirsten rat sarcoma viral oncogene) in colorectal tumours")
     assert not non_human("MDM2 (mouse double minute 2) bound p53 in a yeast two-hybrid screen")
     assert non_human("Colorectal tumours of rats")
+
+
+@pytest.mark.parametrize(
+    ("plural", "one"),
+    [
+        ("tumors", "tumor"),
+        ("headaches", "headache"),  # "-aches" is the plural of "-ache", not of "-ach"
+        ("patches", "patch"),
+        ("rashes", "rash"),
+        ("abscesses", "abscess"),
+        ("stenoses", "stenosis"),
+        ("bronchitis", "bronchitis"),
+        ("metastases", "metastasis"),
+    ],
+)
+def test_the_loose_key_reads_plurals_as_their_singular(plural, one):
+    from extractors.linking.normalize import singular
+
+    assert singular(plural) == one
