@@ -322,21 +322,27 @@ class DictionaryLinker:
                     out[i] = choice
         if self.config.trim_types:
             self._trim_pass(queries, out, misses)
-        if self.config.gene_tails:
-            for i, (text, etype) in enumerate(queries):
-                if out[i] is None and etype is EntityType.GENE:
-                    head = _GENE_LEAD.sub("", _GENE_TAIL.sub("", text))
-                    if head and head != text:
-                        choice = self._dictionary(head, etype)
-                        if choice is not None:
-                            out[i] = _Choice(choice.row, SCORE_TRIMMED, "gene-tail")
         for i, (text, etype) in enumerate(queries):
-            cyp = _CYP.match(text.strip()) if out[i] is None and etype is EntityType.GENE else None
-            if cyp:
-                choice = self._dictionary("CYP" + cyp.group(1).upper(), etype)
-                if choice is not None:
-                    out[i] = _Choice(choice.row, SCORE_REWRITTEN, "cyp")
+            if out[i] is None and etype is EntityType.GENE:
+                out[i] = self._gene_written_otherwise(text)
         return out
+
+    def _gene_written_otherwise(self, text: str) -> _Choice | None:
+        """An unlinked gene mention read through its symbol: without the words around it
+        that name its state ("KRAS mutation", with ``gene_tails``), or as the CYP gene a
+        label names by its enzyme ("cytochrome P450 3A4")."""
+        if self.config.gene_tails:
+            head = _GENE_LEAD.sub("", _GENE_TAIL.sub("", text))
+            if head and head != text:
+                choice = self._dictionary(head, EntityType.GENE)
+                if choice is not None:
+                    return _Choice(choice.row, SCORE_TRIMMED, "gene-tail")
+        cyp = _CYP.match(text.strip())
+        if cyp:
+            choice = self._dictionary("CYP" + cyp.group(1).upper(), EntityType.GENE)
+            if choice is not None:
+                return _Choice(choice.row, SCORE_REWRITTEN, "cyp")
+        return None
 
     def _entity(self, row: int) -> Entity:
         """The KB's entity; a disease MeSH lacks gets its nearest MeSH heading as ``broader``."""
@@ -546,7 +552,8 @@ class DictionaryLinker:
                 LinkedMention(dataclasses.replace(m, ids=(entity.id,)), entity, choice.score)
             )
         linked = self._link_variants(doc, linked)
-        if self.config.human_genes_only and non_human_document(doc):
+        genes = any(lm.mention.type is EntityType.GENE for lm in linked)
+        if genes and self.config.human_genes_only and non_human_document(doc):
             linked = [
                 LinkedMention(dataclasses.replace(lm.mention, ids=()), None, 0.0)
                 if lm.mention.type is EntityType.GENE
