@@ -147,13 +147,9 @@ _THERAPY_AFTER = re.compile(r"^[\s-]*(chemotherapy|therapy)\b", re.IGNORECASE)
 # ... or who is treated: "penicillin allergic patients", "HIV infected adults", "patients
 # allergic to desiccated thyroid"
 _QUALIFIES_PATIENTS = re.compile(r"(allergic|hypersensitive|infected|positive)$", re.IGNORECASE)
-_PATIENTS = re.compile(
-    r"^[\s-]*(patients?|adults?|children|infants|individuals|subjects|persons|people)\b",
-    re.IGNORECASE,
-)
-_PATIENTS_BEFORE = re.compile(
-    r"\b(patients?|adults?|children|individuals|subjects|persons|people)\s*$", re.IGNORECASE
-)
+_PEOPLE = r"patients?|adults?|children|individuals|subjects|persons|people"
+_PATIENTS = re.compile(rf"^[\s-]*({_PEOPLE}|infants)\b", re.IGNORECASE)
+_PATIENTS_BEFORE = re.compile(rf"\b({_PEOPLE})\s*$", re.IGNORECASE)
 # a list of other conditions however far back its head stands in the clause: the causes
 # to rule out first ("secondary causes for hypercholesterolemia (e.g., poorly controlled
 # diabetes mellitus, ..., obstructive liver disease)"), a disease's symptoms ("characterized
