@@ -40,6 +40,10 @@ class _TextParser(HTMLParser):
         self.in_cell = False  # inside a table cell, breaks are spaces: a row stays one line
         self.sup: list[str] | None = None  # the text of an open <sup>
 
+    def close(self) -> None:
+        super().close()
+        self._unclosed_sup()
+
     def _unclosed_sup(self) -> None:
         """A <sup> still open at another tag keeps its text where it stood."""
         if self.sup is not None:
@@ -85,7 +89,6 @@ def html_to_text(fragment: str) -> str:
     parser = _TextParser()
     parser.feed(fragment)
     parser.close()
-    parser._unclosed_sup()
     lines = []
     for line in "".join(parser.parts).split("\n"):
         cells = [" ".join(part.split()) for part in line.split(_CELL)]
