@@ -21,6 +21,7 @@ TRAIN_PASSTHROUGH = (
     ("--dev-limit", int, "score only the first N dev sentences per corpus"),
     ("--evals", int, "dev evaluations in the second half of training"),
     ("--from-state", str, "skip training: export these saved torch weights"),
+    ("--init-from", str, "start from a trained NER model directory (e.g. a gene specialist from models/ner)"),
 )
 
 

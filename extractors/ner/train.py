@@ -264,6 +264,11 @@ def parse_args(argv=None):
     p.add_argument("--no-int8-check", action="store_true", help="skip scoring the fp32 ONNX on dev")
     p.add_argument("--save-torch", action="store_true", help="also keep the selected torch weights")
     p.add_argument("--from-state", type=Path, help="skip training: export these saved weights (torch_state.pt)")
+    p.add_argument(
+        "--init-from",
+        type=Path,
+        help="start from a trained medkg NER model directory (its ONNX weights, dequantised; heads matched by name)",
+    )
     args = p.parse_args(argv)
     if args.base is None:
         p.error("--base is required (the base encoder, or its tokenizer for --tiny)")
@@ -307,6 +312,8 @@ def main(argv=None) -> int:
         saved = torch.load(args.from_state, map_location="cpu")
         model.load_state_dict({k: v.float() for k, v in saved.items()})
         args.max_steps, args.epochs = 0, 0.0
+    elif args.init_from:
+        _init_from(model, args.init_from, schema, torch)
     no_decay = ("bias", "LayerNorm.weight")
     groups = [
         {"params": [p for n, p in model.named_parameters() if n.startswith("bert.") and not n.endswith(no_decay)], "weight_decay": args.weight_decay, "lr": args.lr},
@@ -409,6 +416,30 @@ def main(argv=None) -> int:
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
     log.info("wrote %s in %.0f s", args.out, time.time() - t_start)
     return 0
+
+
+def _init_from(model, model_dir: Path, schema: Schema, torch) -> None:
+    """Load a trained model's encoder and the rows of its heads that this run trains too.
+
+    Its int8 weights come back dequantised (``read_state``); a head it lacks starts fresh.
+    """
+    from extractors.ner.onnx_build import read_state
+
+    state = read_state(model_dir / "model.onnx")
+    labels = json.loads((model_dir / "labels.json").read_text())
+    theirs = Schema.from_json(labels["schema"])
+    encoder = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items() if not k.startswith("classifier.")}
+    missing, unexpected = model.bert.load_state_dict(encoder, strict=False)
+    if missing or unexpected:
+        raise SystemExit(f"{model_dir}: encoder does not fit (missing {missing}, unexpected {unexpected})")
+    their_offsets = theirs.offsets()
+    with torch.no_grad():
+        for name, (a, b) in schema.offsets().items():
+            if name in their_offsets and theirs.head(name).labels == schema.head(name).labels:
+                c, d = their_offsets[name]
+                model.classifier.weight[a:b] = torch.from_numpy(state["classifier.weight"][c:d])
+                model.classifier.bias[a:b] = torch.from_numpy(state["classifier.bias"][c:d])
+                log.info("head %s starts from %s", name, model_dir)
 
 
 def _default_routing(heads: list[Head]) -> dict[str, tuple[str, ...]]:

@@ -217,3 +217,15 @@ def test_train_command_writes_a_loadable_model(tmp_path: Path, capsys: pytest.Ca
     assert main(["eval", "ner", "--model", str(out), "--corpus", str(BC5CDR), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report["per_type"]) == {"Chemical", "Disease"}
+
+    # a gene specialist starts from the trained model: its encoder and its bc2gm head
+    from extractors.ner import train
+    from extractors.ner.runtime import OnnxTagger
+
+    spec = tmp_path / "spec"
+    assert train.main(["--data", str(prepared), "--base", str(base), "--out", str(spec), "--tiny", "--corpora", "bc2gm",
+                       "--init-from", str(out), "--max-steps", "1", "--lr", "0", "--head-lr", "0", "--device", "cpu",
+                       "--threads", "1", "--no-int8-check"]) == 0  # fmt: skip
+    words = [["BRCA1", "binds", "p53", "in", "cisplatin", "-", "treated", "cells"]]
+    a, b = OnnxTagger(out).schema.offsets()["bc2gm"]
+    np.testing.assert_allclose(OnnxTagger(spec).predict(words)[0], OnnxTagger(out).predict(words)[0][:, a:b], atol=0.05)
