@@ -9,6 +9,8 @@ Baseline: ``transformers.pipeline("token-classification")`` on a torch
 ``BertForTokenClassification`` holding the same weights (read back out of the shipped
 ONNX file, int8 weights dequantised), called once per sentence, on the first
 ``--baseline-sentences`` sentences (it is slow; its rate does not depend on how many).
+A stacked model (``extractors.ner.stack``: the tagger and a gene specialist in one graph)
+is one such pipeline per encoder, each called on every sentence.
 Each path runs in its own process so that its peak memory (max RSS) is its own.
 """
 
@@ -87,31 +89,40 @@ def run_pipeline(args) -> dict:
     model_dir = Path(args.model)
     meta = _json.loads((model_dir / "labels.json").read_text())
     schema = Schema.from_json(meta["schema"])
-    config = BertConfig.from_pretrained(model_dir)
-    labels = []
-    for h in schema.heads:
-        labels += [lab if lab == "O" else f"{lab[:2]}{h.name}_{lab[2:]}" for lab in h.labels]
-    config.num_labels = len(labels)
-    config.id2label = dict(enumerate(labels))
-    config.label2id = {lab: i for i, lab in enumerate(labels)}
-    model = BertForTokenClassification(config)
-    state = {("bert." + k if not k.startswith("classifier") else k): torch.from_numpy(np.ascontiguousarray(v)) for k, v in read_state(model_dir / "model.onnx").items()}
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    assert not unexpected and all("position_ids" in m or "pooler" in m for m in missing), (missing, unexpected)
-    model.eval()
+    # a stacked model (extractors.ner.stack) is several encoders: the baseline runs each
+    parts = [(e["graph_prefix"], [e["prefix"] + h for h in e["heads"]]) for e in meta.get("stack", [])]
+    parts = parts or [("", [h.name for h in schema.heads])]
     tokenizer = BertTokenizerFast.from_pretrained(model_dir)
-    ner = pipeline("token-classification", model=model, tokenizer=tokenizer, aggregation_strategy="simple", device=-1)
+    pipes = []
+    for graph_prefix, head_names in parts:
+        config = BertConfig.from_pretrained(model_dir)
+        labels = []
+        for h in map(schema.head, head_names):
+            labels += [lab if lab == "O" else f"{lab[:2]}{h.name}_{lab[2:]}" for lab in h.labels]
+        config.num_labels = len(labels)
+        config.id2label = dict(enumerate(labels))
+        config.label2id = {lab: i for i, lab in enumerate(labels)}
+        model = BertForTokenClassification(config)
+        weights = read_state(model_dir / "model.onnx", graph_prefix)
+        state = {("bert." + k if not k.startswith("classifier") else k): torch.from_numpy(np.ascontiguousarray(v)) for k, v in weights.items()}
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        assert not unexpected and all("position_ids" in m or "pooler" in m for m in missing), (missing, unexpected)
+        model.eval()
+        pipes.append(pipeline("token-classification", model=model, tokenizer=tokenizer, aggregation_strategy="simple", device=-1))
     splitter = RuleSentenceSplitter()
     sentences = [s.text for d in read_corpus(args.corpus) for s in splitter.split(d)][: args.baseline_sentences]
-    ner(sentences[0])  # warm-up
+    for ner in pipes:
+        ner(sentences[0])  # warm-up
     t0, c0 = time.perf_counter(), _cpu()
     found = 0
     with torch.inference_mode():
         for s in sentences:
-            found += len(ner(s))
+            for ner in pipes:
+                found += len(ner(s))
     elapsed, cpu = time.perf_counter() - t0, _cpu() - c0
     return {
         "path": "transformers pipeline per sentence (torch fp32, same weights dequantised)",
+        "encoders": len(pipes),
         "sentences": len(sentences),
         "mentions": found,
         **_rates(len(sentences), elapsed, cpu, args.threads),

@@ -176,13 +176,16 @@ def quantize(fp32_path: str | Path, int8_path: str | Path) -> None:
     )
 
 
-def read_state(path: str | Path) -> dict[str, np.ndarray]:
-    """The fp32 (dequantised where int8) weights of a graph written by ``build``, HF-named."""
+def read_state(path: str | Path, prefix: str = "") -> dict[str, np.ndarray]:
+    """The fp32 (dequantised where int8) weights of a graph written by ``build``, HF-named.
+
+    ``prefix``: read one model of a stacked graph (``extractors.ner.stack``), e.g. ``m0/``.
+    """
     import onnx
     from onnx import numpy_helper
 
     model = onnx.load(str(path))
-    raw = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    raw = {t.name[len(prefix) :]: numpy_helper.to_array(t) for t in model.graph.initializer if t.name.startswith(prefix)}
     state: dict[str, np.ndarray] = {}
     for name, arr in raw.items():
         if name.endswith(("_scale", "_zero_point")):

@@ -229,3 +229,12 @@ def test_train_command_writes_a_loadable_model(tmp_path: Path, capsys: pytest.Ca
     words = [["BRCA1", "binds", "p53", "in", "cisplatin", "-", "treated", "cells"]]
     a, b = OnnxTagger(out).schema.offsets()["bc2gm"]
     np.testing.assert_allclose(OnnxTagger(spec).predict(words)[0], OnnxTagger(out).predict(words)[0][:, a:b], atol=0.05)
+    # from a stacked model, training starts from its main part
+    from extractors.ner.stack import stack
+
+    stack(out, {"gene": spec}, {"Gene": ("bc2gm", "gene.bc2gm")}, tmp_path / "stacked")
+    again = tmp_path / "again"
+    assert train.main(["--data", str(prepared), "--base", str(base), "--out", str(again), "--tiny", "--corpora", "bc2gm",
+                       "--init-from", str(tmp_path / "stacked"), "--max-steps", "1", "--lr", "0", "--head-lr", "0",
+                       "--device", "cpu", "--threads", "1", "--no-int8-check"]) == 0  # fmt: skip
+    np.testing.assert_allclose(OnnxTagger(again).predict(words)[0], OnnxTagger(out).predict(words)[0][:, a:b], atol=0.05)
