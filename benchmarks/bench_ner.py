@@ -83,18 +83,16 @@ def run_pipeline(args) -> dict:
     from extractors.ner.corpora import read_corpus
     from extractors.ner.features import Schema
     from extractors.ner.onnx_build import read_state
+    from extractors.ner.stack import stack_parts
     from extractors.sentences import RuleSentenceSplitter
 
     torch.set_num_threads(args.threads)
     model_dir = Path(args.model)
     meta = _json.loads((model_dir / "labels.json").read_text())
     schema = Schema.from_json(meta["schema"])
-    # a stacked model (extractors.ner.stack) is several encoders: the baseline runs each
-    parts = [(e["graph_prefix"], [e["prefix"] + h for h in e["heads"]]) for e in meta.get("stack", [])]
-    parts = parts or [("", [h.name for h in schema.heads])]
     tokenizer = BertTokenizerFast.from_pretrained(model_dir)
     pipes = []
-    for graph_prefix, head_names in parts:
+    for graph_prefix, head_names in stack_parts(meta):  # a stacked model: a pipeline per encoder
         config = BertConfig.from_pretrained(model_dir)
         labels = []
         for h in map(schema.head, head_names):

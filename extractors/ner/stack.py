@@ -32,17 +32,31 @@ class StackError(Exception):
     """Models that cannot be read as one (other tokenizer, other features, a clashing name)."""
 
 
+def graph_prefix(index: int) -> str:
+    """The prefix of the stacked graph's names that come from its ``index``-th model."""
+    return f"m{index}/"
+
+
+def stack_parts(meta: Mapping) -> list[tuple[str, tuple[str, ...]]]:
+    """(graph prefix, its heads' names in the schema) per model of a ``labels.json``: one
+    per stacked model, the main one first; a plain model is one part with every head."""
+    if meta.get("stack"):
+        return [(e["graph_prefix"], tuple(e["prefix"] + h for h in e["heads"])) for e in meta["stack"]]
+    return [("", tuple(h["name"] for h in meta["schema"]["heads"]))]
+
+
 def stack_graphs(models: Sequence):
     """One graph: the models' nodes side by side on the same inputs, logits concatenated
     on the last axis in the order given. Each model's names get a prefix of its own
-    (``m0/``, ``m1/``, ...), so that no initializer or edge of one shadows another's."""
+    (``graph_prefix``: ``m0/``, ``m1/``, ...), so that no initializer or edge of one shadows
+    another's."""
     import onnx
     from onnx import helper
 
     nodes, inits, value_infos, outputs = [], [], [], []
     opsets: dict[str, int] = {}
     for index, model in enumerate(models):
-        prefix = f"m{index}/"
+        prefix = graph_prefix(index)
         graph = model.graph
         if sorted(i.name for i in graph.input) != sorted(INPUTS) or len(graph.output) != 1:
             raise StackError(f"model {index}: expected inputs {INPUTS} and one output")
@@ -132,7 +146,7 @@ def stack(main: Path, added: Mapping[str, Path], routing: Mapping[str, Sequence[
         "version": time.strftime("%Y%m%d") + "-" + sha[:8],
         # per model: its heads' prefix, the prefix of its names in the graph (``read_state``), its record
         "stack": [
-            {"prefix": p, "graph_prefix": f"m{i}/", "heads": [h.name for h in info.schema.heads],
+            {"prefix": p, "graph_prefix": graph_prefix(i), "heads": [h.name for h in info.schema.heads],
              "version": m.get("version"), "base": m.get("base")}
             for i, (p, info, m) in enumerate(zip(prefixes, infos, metas, strict=True))
         ],  # fmt: skip

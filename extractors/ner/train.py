@@ -424,15 +424,13 @@ def _init_from(model, model_dir: Path, schema: Schema, torch) -> None:
     Its int8 weights come back dequantised (``read_state``); a head it lacks starts fresh.
     """
     from extractors.ner.onnx_build import read_state
+    from extractors.ner.stack import stack_parts
 
     labels = json.loads((model_dir / "labels.json").read_text())
-    theirs = Schema.from_json(labels["schema"])
-    if labels.get("stack"):  # a stacked model: start from its main model
-        main = labels["stack"][0]
-        state = read_state(model_dir / "model.onnx", main["graph_prefix"])
-        theirs = Schema(tuple(theirs.head(name) for name in main["heads"]), {})
-    else:
-        state = read_state(model_dir / "model.onnx")
+    prefix, names = stack_parts(labels)[0]  # a stacked model: its main model
+    state = read_state(model_dir / "model.onnx", prefix)
+    every = Schema.from_json(labels["schema"])
+    theirs = Schema(tuple(every.head(name) for name in names), {})
     encoder = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items() if not k.startswith("classifier.")}
     missing, unexpected = model.bert.load_state_dict(encoder, strict=False)
     if missing or unexpected:

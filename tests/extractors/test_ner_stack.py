@@ -12,7 +12,7 @@ import pytest
 from extractors.ner.features import Head, Schema
 from extractors.ner.recognizer import NerRecognizer
 from extractors.ner.runtime import OnnxTagger
-from extractors.ner.stack import StackError, main, stack, stacked_schema
+from extractors.ner.stack import StackError, main, stack, stack_parts, stacked_schema
 from kg.model import Document
 
 TINY = Path(__file__).parents[1] / "assets" / "tiny-ner"
@@ -23,8 +23,7 @@ SENTENCES = [
 
 
 def _twin(tmp_path: Path) -> Path:
-    """A second model directory: the tiny model with the Gene head renamed, so that it
-    reads as another model would."""
+    """A second model directory: the tiny model's weights under another version."""
     twin = tmp_path / "twin"
     shutil.copytree(TINY, twin)
     meta = json.loads((twin / "labels.json").read_text())
@@ -94,8 +93,11 @@ def test_each_part_reads_back_out_and_a_stack_is_not_stacked_again(tmp_path: Pat
     out = tmp_path / "stacked"
     meta = stack(TINY, {"gene": _twin(tmp_path)}, {}, out)
     alone = read_state(TINY / "model.onnx")
-    for part in meta["stack"]:
-        state = read_state(out / "model.onnx", part["graph_prefix"])
+    heads = ("bc5cdr", "ncbi", "bc2gm", "biored")
+    assert stack_parts(json.loads((TINY / "labels.json").read_text())) == [("", heads)]
+    assert stack_parts(meta) == [("m0/", heads), ("m1/", tuple(f"gene.{h}" for h in heads))]
+    for prefix, _ in stack_parts(meta):
+        state = read_state(out / "model.onnx", prefix)
         assert state.keys() == alone.keys()
         assert all(np.array_equal(state[k], alone[k]) for k in alone)
     with pytest.raises(StackError, match="stacked model already"):
