@@ -1,7 +1,7 @@
 """NER speed: the production path against a plain transformers pipeline, same weights.
 
     python benchmarks/bench_ner.py [--corpus BC5CDR_TEST.PubTator] [--model models/ner]
-        [--threads 2] [--baseline-sentences 400] [--json]
+        [--threads 2] [--baseline-sentences 400] [--routing Gene=bc2gm] [--json]
 
 Production: ``NerRecognizer`` (rule sentence splitter, words, length-bucketed batches
 across documents, ONNX Runtime, int8) over every abstract of the corpus.
@@ -10,7 +10,8 @@ Baseline: ``transformers.pipeline("token-classification")`` on a torch
 ONNX file, int8 weights dequantised), called once per sentence, on the first
 ``--baseline-sentences`` sentences (it is slow; its rate does not depend on how many).
 A stacked model (``extractors.ner.stack``: the tagger and a gene specialist in one graph)
-is one such pipeline per encoder, each called on every sentence.
+is one such pipeline per encoder, each called on every sentence; with ``--routing`` that
+reads the heads of some of its encoders only, both paths run just those.
 Each path runs in its own process so that its peak memory (max RSS) is its own.
 """
 
@@ -53,10 +54,10 @@ def _rates(n: int, wall: float, cpu: float, threads: int) -> dict:
 
 def run_production(args) -> dict:
     from extractors.ner.corpora import read_corpus
-    from extractors.ner.recognizer import NerRecognizer
+    from extractors.ner.recognizer import NerRecognizer, parse_routing
 
     docs = read_corpus(args.corpus)
-    recognizer = NerRecognizer(args.model, threads=args.threads).load()
+    recognizer = NerRecognizer(args.model, threads=args.threads, routing=parse_routing(args.routing) or None).load()
     n_sent = sum(len(recognizer.splitter.split(d)) for d in docs)
     recognizer.recognize(docs[:5])  # warm-up
     t0, c0 = time.perf_counter(), _cpu()
@@ -65,6 +66,7 @@ def run_production(args) -> dict:
     return {
         "path": "production (rule splitter + ONNX Runtime int8, batched, length-bucketed)",
         "model": recognizer.tag,
+        "encoders": len(recognizer.tagger.parts or recognizer.tagger.info.parts or [0]),
         "documents": len(docs),
         "sentences": n_sent,
         "mentions": sum(len(m) for m in mentions),
@@ -83,7 +85,8 @@ def run_pipeline(args) -> dict:
     from extractors.ner.corpora import read_corpus
     from extractors.ner.features import Schema
     from extractors.ner.onnx_build import read_state
-    from extractors.ner.stack import stack_parts
+    from extractors.ner.recognizer import parse_routing
+    from extractors.ner.runtime import parts_to_run, read_model_info, stack_parts
     from extractors.sentences import RuleSentenceSplitter
 
     torch.set_num_threads(args.threads)
@@ -91,8 +94,11 @@ def run_pipeline(args) -> dict:
     meta = _json.loads((model_dir / "labels.json").read_text())
     schema = Schema.from_json(meta["schema"])
     tokenizer = BertTokenizerFast.from_pretrained(model_dir)
+    parts = stack_parts(meta)
+    routing = {**schema.routing, **parse_routing(args.routing)}
+    chosen = parts_to_run(read_model_info(model_dir), {h for names in routing.values() for h in names})
     pipes = []
-    for graph_prefix, head_names in stack_parts(meta):  # a stacked model: a pipeline per encoder
+    for graph_prefix, head_names in [parts[i] for i in chosen] if chosen else parts:  # a pipeline per encoder run
         config = BertConfig.from_pretrained(model_dir)
         labels = []
         for h in map(schema.head, head_names):
@@ -135,6 +141,7 @@ def main(argv=None) -> int:
     p.add_argument("--model", default=str(ROOT / "models" / "ner"))
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--baseline-sentences", type=int, default=400)
+    p.add_argument("--routing", default="", help="TYPE=HEAD[+HEAD...],... over the model's own routing")
     p.add_argument("--only", choices=["production", "pipeline"], help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
@@ -146,7 +153,8 @@ def main(argv=None) -> int:
     results: dict = {"load_average_before": [round(x, 2) for x in os.getloadavg()]}
     for which in ("production", "pipeline"):
         cmd = [sys.executable, __file__, "--only", which, "--corpus", args.corpus, "--model", args.model,
-               "--threads", str(args.threads), "--baseline-sentences", str(args.baseline_sentences)]  # fmt: skip
+               "--threads", str(args.threads), "--baseline-sentences", str(args.baseline_sentences),
+               "--routing", args.routing]  # fmt: skip
         out = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if out.returncode != 0:
             print(out.stderr, file=sys.stderr)
@@ -157,6 +165,7 @@ def main(argv=None) -> int:
     results["speedup_cpu_time"] = round(prod["sentences_per_second_cpu_time"] / base["sentences_per_second_cpu_time"], 2)
     results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     results["threads"] = args.threads
+    results["routing"] = args.routing or "the model's own"
     results["cpu_count"] = os.cpu_count()
     if args.json:
         print(json.dumps(results, indent=1))

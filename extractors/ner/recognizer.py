@@ -294,6 +294,9 @@ class NerRecognizer:
                     if unknown:
                         raise BadInputError(f"routing {etype}: no head {unknown} (model has {sorted(heads)})")
                 schema = Schema(schema.heads, {**schema.routing, **self._routing})
+                # a stacked model whose routed heads are all in some of its models runs only those
+                read = {h for names in schema.routing.values() for h in names}
+                self._tagger = self._cache.get(self._tagger.path, heads=read)
             self._schema = schema
         return self._tagger
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +42,25 @@ class ModelInfo:
     max_length: int
     version: str
     label_order: tuple[int, ...] | None = None  # model column of each schema label, if not ours
+    parts: tuple[tuple[str, tuple[str, ...]], ...] = ()  # a stacked model's (graph prefix, heads) per model
+
+
+def stack_parts(meta: Mapping) -> list[tuple[str, tuple[str, ...]]]:
+    """(graph prefix, its heads' names in the schema) per model of a ``labels.json``: one
+    per stacked model, the main one first; a plain model is one part with every head."""
+    if meta.get("stack"):
+        return [(e["graph_prefix"], tuple(e["prefix"] + h for h in e["heads"])) for e in meta["stack"]]
+    return [("", tuple(h["name"] for h in meta["schema"]["heads"]))]
+
+
+def parts_to_run(info: ModelInfo, heads: Collection[str] | None) -> tuple[int, ...] | None:
+    """The stacked models that compute ``heads`` (indices into ``info.parts``), or None when
+    every model must run (a plain model, no heads named, or heads in every part)."""
+    if heads is None or len(info.parts) < 2:
+        return None
+    wanted = set(heads)
+    keep = tuple(i for i, (_, names) in enumerate(info.parts) if wanted.intersection(names))
+    return None if len(keep) == len(info.parts) else keep or (0,)
 
 
 def resolve_model_dir(spec: str | Path) -> Path:
@@ -82,6 +101,7 @@ def read_model_info(path: Path) -> ModelInfo:
             meta.get("token_type") == "case",
             int(meta.get("max_length", DEFAULT_MAX_LENGTH)),
             str(meta.get("version") or file_sha256(onnx_path)[:12]),
+            parts=tuple(stack_parts(meta)) if meta.get("stack") else (),
         )
     config_path = path / "config.json"
     if not config_path.is_file():
@@ -146,7 +166,12 @@ def plan_windows(counts: Sequence[int], limit: int) -> list[tuple[int, int, int,
 
 
 class OnnxTagger:
-    """Per-word logits for word-split sentences. Loads lazily; one object per model."""
+    """Per-word logits for word-split sentences. Loads lazily; one object per model.
+
+    ``parts`` (indices into a stacked model's ``info.parts``) runs only those models of the
+    stack: the others' columns read as outside, so a routing that reads none of their heads
+    does not pay for their encoders.
+    """
 
     def __init__(
         self,
@@ -156,8 +181,10 @@ class OnnxTagger:
         max_batch: int = 64,
         max_tokens: int = 6144,
         max_length: int | None = None,
+        parts: Sequence[int] | None = None,
     ) -> None:
         self.path = Path(path)
+        self.parts = None if parts is None else tuple(parts)
         self.threads = threads
         self.max_batch = max_batch
         self.max_tokens = max_tokens
@@ -191,10 +218,14 @@ class OnnxTagger:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.intra_op_num_threads = self.threads or min(os.cpu_count() or 1, 8)
         opts.inter_op_num_threads = 1
+        self._columns = None
         try:
-            self._session = ort.InferenceSession(str(info.onnx_path), opts, providers=["CPUExecutionProvider"])
+            source: str | bytes = str(info.onnx_path)
+            if self.parts is not None and len(self.parts) < len(info.parts):
+                source, self._columns = self._select(info)
+            self._session = ort.InferenceSession(source, opts, providers=["CPUExecutionProvider"])
             tok = Tokenizer.from_file(str(info.path / "tokenizer.json"))
-        except Exception as exc:  # onnxruntime/tokenizers raise their own types
+        except Exception as exc:  # onnx/onnxruntime/tokenizers raise their own types
             self._session = None
             raise ModelLoadError(f"{info.path}: cannot load ({exc})") from exc
         tok.no_truncation()
@@ -216,6 +247,18 @@ class OnnxTagger:
         for a, _ in info.schema.offsets().values():
             self._outside[a] = 20.0
         return self
+
+    def _select(self, info: ModelInfo) -> tuple[bytes, np.ndarray]:
+        """The stacked graph cut down to ``self.parts``, and the schema columns its logits fill."""
+        import onnx
+
+        from extractors.ner.stack import select_parts  # stack reads models through this module
+
+        chosen = [info.parts[i] for i in sorted(self.parts)]
+        model = select_parts(onnx.load(str(info.onnx_path)), [prefix for prefix, _ in chosen])
+        offsets = info.schema.offsets()
+        columns = np.concatenate([np.arange(*offsets[h]) for _, heads in chosen for h in heads])
+        return model.SerializeToString(), columns
 
     def predict(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
         """[n_words, width] logits per sentence (words as the recognizer cut them)."""
@@ -285,18 +328,28 @@ class OnnxTagger:
         logits = self._session.run(None, feed)[0]
         for i, (si, _, _, positions, owned) in enumerate(batch):
             rows = logits[i, positions]
-            outputs[si][owned] = rows if self._perm is None else rows[:, self._perm]
+            if self._columns is not None:
+                outputs[si][np.ix_(owned, self._columns)] = rows
+            else:
+                outputs[si][owned] = rows if self._perm is None else rows[:, self._perm]
 
 
 class TaggerCache:
-    """Taggers by model directory: each model is loaded once per process that shares this."""
+    """Taggers by model directory (and the stacked models they run): each is loaded once per
+    process that shares this."""
 
     def __init__(self, **options) -> None:
         self._options = options
-        self._taggers: dict[Path, OnnxTagger] = {}
+        self._taggers: dict[tuple[Path, tuple[int, ...] | None], OnnxTagger] = {}
 
-    def get(self, path: str | Path) -> OnnxTagger:
-        key = Path(path).resolve()
+    def get(self, path: str | Path, heads: Collection[str] | None = None) -> OnnxTagger:
+        """The tagger of ``path`` that computes at least ``heads`` (None: every head)."""
+        key: tuple[Path, tuple[int, ...] | None] = (Path(path).resolve(), None)
         if key not in self._taggers:
-            self._taggers[key] = OnnxTagger(key, **self._options)
+            self._taggers[key] = OnnxTagger(key[0], **self._options)
+        if heads is not None:
+            parts = parts_to_run(self._taggers[key].info, heads)
+            key = (key[0], parts)
+            if key not in self._taggers:
+                self._taggers[key] = OnnxTagger(key[0], parts=parts, **self._options)
         return self._taggers[key]

@@ -25,6 +25,7 @@ from extractors.ner.features import Head, Schema
 from extractors.ner.runtime import read_model_info
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+CONCAT = "stack_concat"  # the node that lays the models' logits side by side
 COPIED = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "config.json")
 
 
@@ -35,14 +36,6 @@ class StackError(Exception):
 def graph_prefix(index: int) -> str:
     """The prefix of the stacked graph's names that come from its ``index``-th model."""
     return f"m{index}/"
-
-
-def stack_parts(meta: Mapping) -> list[tuple[str, tuple[str, ...]]]:
-    """(graph prefix, its heads' names in the schema) per model of a ``labels.json``: one
-    per stacked model, the main one first; a plain model is one part with every head."""
-    if meta.get("stack"):
-        return [(e["graph_prefix"], tuple(e["prefix"] + h for h in e["heads"])) for e in meta["stack"]]
-    return [("", tuple(h["name"] for h in meta["schema"]["heads"]))]
 
 
 def stack_graphs(models: Sequence):
@@ -84,7 +77,7 @@ def stack_graphs(models: Sequence):
         outputs.append(rename(graph.output[0].name))
         for op in model.opset_import:
             opsets[op.domain] = max(opsets.get(op.domain, 0), op.version)
-    nodes.append(helper.make_node("Concat", outputs, ["logits"], axis=-1, name="stack_concat"))
+    nodes.append(helper.make_node("Concat", outputs, ["logits"], axis=-1, name=CONCAT))
     first = models[0].graph
     graph = helper.make_graph(
         nodes,
@@ -97,6 +90,37 @@ def stack_graphs(models: Sequence):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid(d, v) for d, v in sorted(opsets.items())])
     model.ir_version = max(m.ir_version for m in models)
     return model
+
+
+def select_parts(model, prefixes: Sequence[str]):
+    """A stacked graph (``stack_graphs``) with only the models whose names start with one of
+    ``prefixes``: their logits concatenated in graph order, the rest of the graph gone."""
+    from onnx import helper
+
+    keep = tuple(prefixes)
+    graph = model.graph
+    concat = [n for n in graph.node if n.name == CONCAT]
+    if len(concat) != 1 or not keep:
+        raise StackError(f"not a stacked graph, or no model chosen ({keep})")
+
+    def kept(name: str) -> bool:
+        return name.startswith(keep)
+
+    # every name a stacked model brings has its prefix; an omitted optional output is ""
+    nodes = [n for n in graph.node if n.name != CONCAT and all(kept(o) for o in n.output if o)]
+    logits = [x for x in concat[0].input if kept(x)]
+    nodes.append(helper.make_node("Concat", logits, list(concat[0].output), axis=-1, name=CONCAT))
+    pruned = helper.make_graph(
+        nodes,
+        graph.name,
+        list(graph.input),
+        list(graph.output),
+        initializer=[t for t in graph.initializer if kept(t.name)],
+        value_info=[v for v in graph.value_info if kept(v.name)],
+    )
+    out = helper.make_model(pruned, opset_imports=list(model.opset_import))
+    out.ir_version = model.ir_version
+    return out
 
 
 def stacked_schema(schemas: Sequence[Schema], prefixes: Sequence[str], routing: Mapping[str, Sequence[str]]) -> Schema:

@@ -424,7 +424,7 @@ def _init_from(model, model_dir: Path, schema: Schema, torch) -> None:
     Its int8 weights come back dequantised (``read_state``); a head it lacks starts fresh.
     """
     from extractors.ner.onnx_build import read_state
-    from extractors.ner.stack import stack_parts
+    from extractors.ner.runtime import stack_parts
 
     labels = json.loads((model_dir / "labels.json").read_text())
     prefix, names = stack_parts(labels)[0]  # a stacked model: its main model

@@ -11,8 +11,8 @@ import pytest
 
 from extractors.ner.features import Head, Schema
 from extractors.ner.recognizer import NerRecognizer
-from extractors.ner.runtime import OnnxTagger
-from extractors.ner.stack import StackError, main, stack, stack_parts, stacked_schema
+from extractors.ner.runtime import OnnxTagger, stack_parts
+from extractors.ner.stack import StackError, main, stack, stacked_schema
 from kg.model import Document
 
 TINY = Path(__file__).parents[1] / "assets" / "tiny-ner"
@@ -102,3 +102,58 @@ def test_each_part_reads_back_out_and_a_stack_is_not_stacked_again(tmp_path: Pat
         assert all(np.array_equal(state[k], alone[k]) for k in alone)
     with pytest.raises(StackError, match="stacked model already"):
         stack(out, {"gene": TINY}, {}, tmp_path / "again")
+
+
+def _shifted_twin(tmp_path: Path) -> Path:
+    """The tiny model with every logit one higher (its classifier's bias): a part whose
+    logits tell it apart from the main model's, with the same probabilities."""
+    import onnx
+    from onnx import numpy_helper
+
+    twin = _twin(tmp_path)
+    model = onnx.load(str(twin / "model.onnx"))
+    bias = next(t for t in model.graph.initializer if t.name == "classifier.bias")
+    bias.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(bias) + 1, bias.name))
+    onnx.save_model(model, str(twin / "model.onnx"))
+    return twin
+
+
+def test_a_tagger_runs_only_the_stacked_models_it_is_asked_for(tmp_path: Path) -> None:
+    import onnx
+
+    from extractors.ner.stack import select_parts
+
+    out = tmp_path / "stacked"
+    stack(TINY, {"gene": _shifted_twin(tmp_path)}, {}, out)
+    full = OnnxTagger(out, threads=1).predict(SENTENCES)
+    width = OnnxTagger(TINY).schema.width
+    main_cols, twin_cols = slice(0, width), slice(width, 2 * width)
+    np.testing.assert_allclose(full[0][:, twin_cols], full[0][:, main_cols] + 1, atol=1e-4)
+    for parts, kept, dropped in (((0,), main_cols, twin_cols), ((1,), twin_cols, main_cols)):
+        for f, p in zip(full, OnnxTagger(out, threads=1, parts=parts).predict(SENTENCES), strict=True):
+            np.testing.assert_array_equal(p[:, kept], f[:, kept])
+            assert set(np.unique(p[:, dropped])) == {0.0, 20.0}  # every dropped head reads as outside
+    stacked, alone = onnx.load(str(out / "model.onnx")), onnx.load(str(TINY / "model.onnx"))
+    pruned = select_parts(stacked, ["m1/"])
+    assert len(pruned.graph.node) == len(alone.graph.node) + 1  # one model and the concat
+    assert len(pruned.graph.initializer) == len(alone.graph.initializer)
+    with pytest.raises(StackError, match="not a stacked graph"):
+        select_parts(alone, ["m0/"])
+
+
+def test_a_routing_that_reads_one_stacked_model_runs_that_model_alone(tmp_path: Path) -> None:
+    out = tmp_path / "stacked"
+    stack(TINY, {"gene": _shifted_twin(tmp_path)}, {"Gene": ("bc2gm", "gene.bc2gm")}, out)
+    doc = Document(id="d1", source="text", text="BRCA1 and TP53 mutations were treated with cisplatin in breast cancer.")
+    alone = NerRecognizer(TINY, threads=1, abbreviations=False).recognize([doc])[0]
+    both = NerRecognizer(out, threads=1, abbreviations=False)
+    assert both.tagger.parts is None  # the stack's own routing reads both models
+    main_only = NerRecognizer(out, threads=1, abbreviations=False, routing={"Gene": ("bc2gm",)})
+    assert main_only.tagger.parts == (0,)
+    twin_routing = {"Chemical": ("gene.bc5cdr",), "Disease": ("gene.bc5cdr",), "Gene": ("gene.bc2gm",), "Variant": ("gene.biored",)}
+    twin_only = NerRecognizer(out, threads=1, abbreviations=False, routing=twin_routing)
+    assert twin_only.tagger.parts == (1,)
+    tiny_routing = {"Chemical": ("bc5cdr",), "Disease": ("bc5cdr",), "Gene": ("bc2gm",), "Variant": ("biored",)}
+    expected = NerRecognizer(TINY, threads=1, abbreviations=False, routing=tiny_routing).recognize([doc])[0]
+    assert alone and [(m.start, m.end, m.type) for m in main_only.recognize([doc])[0]] == [(m.start, m.end, m.type) for m in alone]
+    assert expected and [(m.start, m.end, m.type) for m in twin_only.recognize([doc])[0]] == [(m.start, m.end, m.type) for m in expected]
