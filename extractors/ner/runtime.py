@@ -92,8 +92,9 @@ def read_model_info(path: Path) -> ModelInfo:
         meta = json.loads(labels_path.read_text())
         try:
             schema = Schema.from_json(meta["schema"])
-        except (KeyError, ValueError) as exc:
-            raise ModelLoadError(f"{labels_path}: {exc}") from exc
+            parts = tuple(stack_parts(meta)) if meta.get("stack") else ()
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelLoadError(f"{labels_path}: {exc!r}") from exc
         return ModelInfo(
             path,
             onnx_path,
@@ -101,7 +102,7 @@ def read_model_info(path: Path) -> ModelInfo:
             meta.get("token_type") == "case",
             int(meta.get("max_length", DEFAULT_MAX_LENGTH)),
             str(meta.get("version") or file_sha256(onnx_path)[:12]),
-            parts=tuple(stack_parts(meta)) if meta.get("stack") else (),
+            parts=parts,
         )
     config_path = path / "config.json"
     if not config_path.is_file():

@@ -157,3 +157,14 @@ def test_a_routing_that_reads_one_stacked_model_runs_that_model_alone(tmp_path: 
     expected = NerRecognizer(TINY, threads=1, abbreviations=False, routing=tiny_routing).recognize([doc])[0]
     assert alone and [(m.start, m.end, m.type) for m in main_only.recognize([doc])[0]] == [(m.start, m.end, m.type) for m in alone]
     assert expected and [(m.start, m.end, m.type) for m in twin_only.recognize([doc])[0]] == [(m.start, m.end, m.type) for m in expected]
+
+
+def test_a_stack_entry_without_its_graph_prefix_is_a_named_load_error(tmp_path: Path) -> None:
+    from extractors.ner.runtime import ModelLoadError, read_model_info
+
+    out = tmp_path / "stacked"
+    meta = stack(TINY, {"gene": _twin(tmp_path)}, {}, out)
+    del meta["stack"][1]["graph_prefix"]
+    (out / "labels.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelLoadError, match="labels.json.*graph_prefix"):
+        read_model_info(out)
