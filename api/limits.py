@@ -69,6 +69,7 @@ WEIGHT: Mapping[str, int] = {
     "Query.personalizedTreatment": 100,
     "Query.drugSafety": 50,
     "Query.unlinkedMentions": 5,
+    "Query.document": 2,
     "Mutation.ingest": 1000,
 }
 

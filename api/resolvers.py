@@ -26,8 +26,10 @@ from kg.model import (
     Entity,
     EntityType,
     Evidence,
+    LedgerEntry,
     Predicate,
     ResponseDirection,
+    Statement,
     UnlinkedMention,
 )
 from kg.settings import Settings
@@ -283,12 +285,16 @@ def resolve_edge_node(ev: EdgeView, info: GraphQLResolveInfo) -> Node:
     return Node(ev.edge.other, ev.batch.nodes)
 
 
-def resolve_edge_direction(ev: EdgeView, info: GraphQLResolveInfo) -> ResponseDirection | None:
-    raw = ev.edge.statement.qualifier("direction")
+def statement_direction(st: Statement) -> ResponseDirection | None:
+    raw = st.qualifier("direction")
     try:
         return ResponseDirection(raw) if raw else None
     except ValueError:
         return None
+
+
+def resolve_edge_direction(ev: EdgeView, info: GraphQLResolveInfo) -> ResponseDirection | None:
+    return statement_direction(ev.edge.statement)
 
 
 def resolve_edge_evidence(
@@ -655,6 +661,117 @@ MENTION_FIELDS: dict[str, Callable[..., Any]] = {
 }
 
 
+# -- documents -----------------------------------------------------------------------------
+
+
+class DocumentView:
+    __slots__ = ("entry",)
+
+    def __init__(self, entry: LedgerEntry) -> None:
+        self.entry = entry
+
+
+class DocumentEvidenceView:
+    """One page of a document's evidence, fetched once; its statements' ends load together."""
+
+    __slots__ = ("document_id", "page", "_rows", "_total")
+
+    def __init__(self, document_id: str, page: Page) -> None:
+        self.document_id = document_id
+        self.page = page
+        self._rows: list[tuple[Statement, Evidence]] | None = None
+        self._total: int | None = None
+
+    def rows(self, ctx: RequestContext) -> list[tuple[Statement, Evidence]]:
+        if self._rows is None:
+            # One extra item tells whether there is a next page without counting.
+            self._rows = ctx.store.document_evidence(
+                self.document_id, limit=self.page.size + 1, offset=self.page.offset
+            )
+        return self._rows
+
+    def total(self, ctx: RequestContext) -> int:
+        if self._total is None:
+            self._total = ctx.store.count_document_evidence(self.document_id)
+        return self._total
+
+
+class DocumentEvidenceEdgeView:
+    __slots__ = ("statement", "evidence", "cursor", "group")
+
+    def __init__(
+        self, statement: Statement, evidence: Evidence, cursor: str, group: Sequence[str]
+    ) -> None:
+        self.statement = statement
+        self.evidence = evidence
+        self.cursor = cursor
+        self.group = group  # every subject and object id of the page
+
+
+def resolve_document(_root: Any, info: GraphQLResolveInfo, id: str) -> DocumentView:
+    _check_len("id", id, MAX_ID)
+    entry = info.context.store.ledger([id]).get(id)
+    if entry is None:
+        raise NotFoundError(f"no document with id {id!r} was ingested")
+    return DocumentView(entry)
+
+
+def _document_evidence_edges(
+    conn: DocumentEvidenceView, info: GraphQLResolveInfo
+) -> list[DocumentEvidenceEdgeView]:
+    rows = conn.rows(info.context)[: conn.page.size]
+    group = tuple(dict.fromkeys(i for st, _ in rows for i in (st.subject, st.object)))
+    offset = conn.page.offset
+    return [
+        DocumentEvidenceEdgeView(st, ev, encode_cursor(offset + i), group)
+        for i, (st, ev) in enumerate(rows)
+    ]
+
+
+def _statement_end(which: str) -> Callable[..., Node]:
+    def resolve(e: DocumentEvidenceEdgeView, info: GraphQLResolveInfo) -> Node:
+        eid = getattr(e.statement, which)
+        ent = info.context.loaders.entities.load(eid, e.group)
+        if ent is None:  # the store refuses statements whose ends it does not hold
+            raise NotFoundError(f"statement {e.statement.key}: no entity {eid!r}")
+        return Node(ent, e.group)
+
+    return resolve
+
+
+DOCUMENT_FIELDS: dict[str, Callable[..., Any]] = {
+    "id": lambda d, info: d.entry.document_id,
+    "source": lambda d, info: d.entry.source,
+    "contentHash": lambda d, info: d.entry.content_hash,
+    "ingestedAt": lambda d, info: d.entry.ingested_at,
+    "status": lambda d, info: d.entry.status,
+    "extractors": lambda d, info: list(d.entry.extractors),
+    "evidence": lambda d, info, first=None, after=None: DocumentEvidenceView(
+        d.entry.document_id, info.context.page(info, first, after)
+    ),
+    "unlinkedMentions": lambda d, info, first=None, after=None: MentionConnectionView(
+        {"text": None, "type": None, "document_id": d.entry.document_id},
+        info.context.page(info, first, after),
+    ),
+}
+
+DOCUMENT_EVIDENCE_CONNECTION_FIELDS: dict[str, Callable[..., Any]] = {
+    "totalCount": lambda c, info: c.total(info.context),
+    "edges": _document_evidence_edges,
+    "pageInfo": lambda c, info: page_info(c.page, len(c.rows(info.context))),
+}
+
+DOCUMENT_EVIDENCE_EDGE_FIELDS: dict[str, Callable[..., Any]] = {
+    "cursor": lambda e, info: e.cursor,
+    "node": lambda e, info: e.evidence,
+    "subject": _statement_end("subject"),
+    "predicate": lambda e, info: e.statement.predicate,
+    "object": _statement_end("object"),
+    "action": lambda e, info: e.statement.qualifier("action"),
+    "direction": lambda e, info: statement_direction(e.statement),
+}
+
+
 # -- mutations -----------------------------------------------------------------------------
 
 
@@ -685,6 +802,7 @@ QUERY_FIELDS: dict[str, Callable[..., Any]] = {
     "drugSafety": resolve_drug_safety,
     "paths": resolve_paths,
     "unlinkedMentions": resolve_unlinked_mentions,
+    "document": resolve_document,
 }
 
 MUTATION_FIELDS: dict[str, Callable[..., Any]] = {"ingest": resolve_ingest}

@@ -71,5 +71,8 @@ def build_executable_schema(sdl: str | None = None) -> GraphQLSchema:
     _bind(types["UnlinkedMentionConnection"], r.MENTION_CONNECTION_FIELDS)
     _bind(types["UnlinkedMentionEdge"], r.MENTION_EDGE_FIELDS)
     _bind(types["UnlinkedMention"], r.MENTION_FIELDS)
+    _bind(types["Document"], r.DOCUMENT_FIELDS)
+    _bind(types["DocumentEvidenceConnection"], r.DOCUMENT_EVIDENCE_CONNECTION_FIELDS)
+    _bind(types["DocumentEvidenceEdge"], r.DOCUMENT_EVIDENCE_EDGE_FIELDS)
     types["Entity"].resolve_type = r.resolve_entity_type  # type: ignore[attr-defined]
     return schema

@@ -313,6 +313,31 @@ UNWIND evs[0..coalesce($limit, size(evs))] AS e
 RETURN k AS key, properties(e) AS e
 """
 
+# One document's evidence in kg.store.document_evidence_order (offsets: sentence, subject,
+# object, each start then end), then the statements it supports, one query per predicate.
+DOCUMENT_EVIDENCE = """
+MATCH (e:Evidence {document_id: $document})
+USING INDEX e:Evidence(document_id)
+RETURN properties(e) AS e
+ORDER BY e.offsets[0], e.offsets[2], e.offsets[4], e.statement_key, e.id
+SKIP $offset LIMIT $limit
+"""
+
+COUNT_DOCUMENT_EVIDENCE = """
+MATCH (e:Evidence {document_id: $document})
+USING INDEX e:Evidence(document_id)
+RETURN count(e) AS n
+"""
+
+STATEMENTS_BY_KEY = _by_predicate(
+    """
+UNWIND $keys AS k
+MATCH (s:Entity)-[r:__TYPE__ {key: k}]->(o:Entity)
+USING INDEX r:__TYPE__(key)
+RETURN k AS key, s.id AS subject, o.id AS object, properties(r) AS r
+"""
+)
+
 LEDGER = """
 UNWIND $ids AS id
 MATCH (d:Document {id: id})

@@ -48,6 +48,7 @@ from kg.model import (
 )
 from kg.store import (
     check_direction,
+    document_evidence_order,
     mention_order,
     mention_query,
     merge_entity,
@@ -584,6 +585,27 @@ class EmbeddedStore:
                 )
                 out[key] = evs if limit is None else evs[:limit]
             return out
+
+    def _document_evidence(self, document_id: str) -> list[tuple[str, str]]:
+        g = self._g
+        pairs = [
+            (k, i) for k, i in g.doc_evidence.get(document_id, ()) if i in g.evidence.get(k, {})
+        ]
+        return sorted(pairs, key=lambda p: document_evidence_order(g.evidence[p[0]][p[1]], p[1]))
+
+    def document_evidence(
+        self, document_id: str, *, limit: int = 100, offset: int = 0
+    ) -> list[tuple[Statement, Evidence]]:
+        self._refresh()
+        with self._lock:
+            g = self._g
+            pairs = self._document_evidence(document_id)[max(0, offset) :][: max(0, limit)]
+            return [(g.statements[k], g.evidence[k][i]) for k, i in pairs]
+
+    def count_document_evidence(self, document_id: str) -> int:
+        self._refresh()
+        with self._lock:
+            return len(self._document_evidence(document_id))
 
     def ledger(self, document_ids: Sequence[str]) -> dict[str, LedgerEntry]:
         self._refresh()

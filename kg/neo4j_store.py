@@ -535,6 +535,35 @@ class Neo4jStore:
             out[r["key"]].append(evidence_from(r["e"]))
         return out
 
+    def document_evidence(
+        self, document_id: str, *, limit: int = 100, offset: int = 0
+    ) -> list[tuple[Statement, Evidence]]:
+        if limit <= 0:
+            return []
+        rows = self._rows(
+            "document_evidence",
+            cypher.DOCUMENT_EVIDENCE,
+            document=document_id,
+            offset=max(0, offset),
+            limit=limit,
+        )
+        found = [(r["e"]["predicate"], evidence_from(r["e"])) for r in rows]
+        keys: dict[str, list[str]] = {}
+        for pred, ev in found:
+            keys.setdefault(pred, []).append(ev.statement_key)
+        statements: dict[str, Statement] = {}
+        for pred, ks in keys.items():
+            query = cypher.STATEMENTS_BY_KEY[Predicate(pred)]
+            for r in self._rows("document_evidence", query, keys=list(dict.fromkeys(ks))):
+                statements[r["key"]] = statement_from(r["subject"], pred, r["object"], r["r"])
+        return [(statements[ev.statement_key], ev) for _, ev in found]
+
+    def count_document_evidence(self, document_id: str) -> int:
+        rows = self._rows(
+            "count_document_evidence", cypher.COUNT_DOCUMENT_EVIDENCE, document=document_id
+        )
+        return rows[0]["n"]
+
     def ledger(self, document_ids: Sequence[str]) -> dict[str, LedgerEntry]:
         ids = list(dict.fromkeys(document_ids))
         if not ids:

@@ -22,6 +22,9 @@ Semantics shared by every adapter (and checked by tests/kg/test_store_conformanc
   return, no statements. ``unlinked_mentions`` filters by a normalised substring of the
   text (``normalise_name``), a type and a document, and lists them ordered by document,
   start, end, type, key, so that offset pagination is stable.
+* ``document_evidence`` lists one document's evidence with the statement each supports,
+  in text order (``document_evidence_order``: sentence, subject and object start, then
+  statement key and evidence id), so that offset pagination is stable.
 """
 
 from __future__ import annotations
@@ -81,6 +84,12 @@ class GraphStore(Protocol):
     def evidence(
         self, statement_keys: Sequence[str], limit: int | None = None
     ) -> dict[str, list[Evidence]]: ...
+
+    def document_evidence(
+        self, document_id: str, *, limit: int = 100, offset: int = 0
+    ) -> list[tuple[Statement, Evidence]]: ...
+
+    def count_document_evidence(self, document_id: str) -> int: ...
 
     def ledger(self, document_ids: Sequence[str]) -> dict[str, LedgerEntry]: ...
 
@@ -171,6 +180,10 @@ def mention_query(text: str | None) -> str | None:
     """The ``unlinked_mentions`` text filter as both adapters apply it (None: no filter)."""
     q = normalise_name(text) if text is not None else ""
     return q or None
+
+
+def document_evidence_order(ev: Evidence, evidence_id: str) -> tuple[int, int, int, str, str]:
+    return (ev.sentence_start, ev.subject_start, ev.object_start, ev.statement_key, evidence_id)
 
 
 def mention_order(m: UnlinkedMention) -> tuple[str, int, int, str, str]:

@@ -64,6 +64,9 @@ CASES = {
     ("Query", "unlinkedMentions", "after"): (
         "query($v: String) { unlinkedMentions(after: $v) { totalCount edges { cursor } } }"
     ),
+    ("Query", "document", "id"): (
+        "query($v: ID!) { document(id: $v) { id evidence { totalCount edges { predicate } } } }"
+    ),
     (
         "Drug",
         "targets",

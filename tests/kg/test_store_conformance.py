@@ -217,6 +217,24 @@ def test_evidence_round_trips_every_field(store):
     assert store.evidence(["nope"]) == {"nope": []}
 
 
+def test_document_evidence_in_text_order_with_its_statements(store):
+    t1, t2, tr = _base(store)
+    later = evidence(t1, "PMID:1", start=90, score=0.2)
+    label = evidence(t2, "PMID:1", start=40, extractor="label-rules")  # same place, other extractor
+    store.apply(WriteBatch(statements=(t1, t2), evidence=(later, label)))
+    got = store.document_evidence("PMID:1")
+    assert [(st, ev.sentence_start) for st, ev in got] == [(t1, 0), (t2, 40), (t2, 40), (t1, 90)]
+    assert got[-1][1] == later and label in [ev for _, ev in got]
+    assert got[0][0].qualifier("action") == "inhibitor"  # qualifiers come back with the statement
+    assert store.count_document_evidence("PMID:1") == 4
+    assert store.document_evidence("PMID:1", limit=2, offset=1) == got[1:3]
+    assert store.document_evidence("PMID:1", limit=0) == [] and store.document_evidence("PMID:1", offset=9) == []
+    assert store.document_evidence("PMID:3") == [(tr, evidence(tr, "PMID:3"))]
+    assert store.document_evidence("PMID:404") == [] and store.count_document_evidence("PMID:404") == 0
+    store.apply(WriteBatch(replace_documents=("PMID:1",), replace_extractors=("test-re",)))
+    assert store.document_evidence("PMID:1") == [(t2, label)]
+
+
 def test_interactions_are_symmetric(store):
     a = Statement.make(WARFARIN.id, Predicate.INTERACTS_WITH, ASPIRIN.id)
     b = Statement.make(ASPIRIN.id, Predicate.INTERACTS_WITH, WARFARIN.id)
