@@ -18,7 +18,10 @@ found in the section's text, by whatever recogniser and linker the pipeline uses
 | any section, genotype wording           | Gene/Variant| AFFECTS_RESPONSE                           |
 
 A combination's sentence is about the ingredients it names, or the last ones its section
-named. A Mechanism of Action gene the sentence only measures ("insulin sensitivity", "levels
+named; a genotype sentence that names none is about the ingredients the label names beside
+that gene elsewhere ("CYP2C19" in an aspirin and clopidogrel label is clopidogrel's). A gene
+named as a drug class ("TNF blockers") or as a measured quantity ("apo B, and TG levels")
+modifies no response. A Mechanism of Action gene the sentence only measures ("insulin sensitivity", "levels
 of apo B"), or one in a sentence that neither names the drug nor states an action, is no
 target. An adverse-reaction condition that is a risk factor, a history or the treated
 population ("patients with a prior history of peptic ulcer disease"), or a procedure's site
@@ -42,6 +45,7 @@ from extractors.base import LinkedMention
 from extractors.cues import assess
 from extractors.linking.normalize import norm, strip_salt
 from extractors.relations.schema import response_direction
+from extractors.variants import modifier_gene
 from kg.model import (
     Document,
     Entity,
@@ -91,6 +95,24 @@ _GENOTYPE = re.compile(
     r"\b(poor|intermediate|extensive|normal|ultra-?rapid|rapid)\s+metaboli[sz]ers?\b|\bgenotyp\w*|"
     r"\bpolymorphi\w*|\balleles?\b|\bcarriers?\b|\bhomozyg\w*|\bheterozyg\w*|\bpharmacogenomic\w*|"
     r"\bHLA-[A-Z]+\*?\d*|\*\d+\b|\bvariants?\b",
+    re.IGNORECASE,
+)
+# "TNF blockers", "CYP3A4 inhibitors": a class of drugs, not a genotype
+_DRUG_CLASS_AFTER = re.compile(
+    r"^[\s-]*(blockers?|inhibitors?|inducers?|antagonists?|agonists?|antibod(?:y|ies))\b",
+    re.IGNORECASE,
+)
+# "apo B, and TG levels": the gene is one of a list of measured quantities
+_MEASURED_LIST_AFTER = re.compile(
+    r"^\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or)\s+)(?:[\w-]+(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+))*"
+    r"[\w-]+\s+(?:levels?|concentrations?)\b",
+    re.IGNORECASE,
+)
+# "LIPITOR reduces total-C, LDL-C, and apo B": a quantity the drug changes (not "patients
+# with reduced CYP2D6 function")
+_CHANGED_BEFORE = re.compile(
+    r"(?<!\bwith\s)(?<!\bof\s)\b(?:reduc|lower|rais|increas|decreas|elevat)\w*\s+"
+    r"(?:[\w-]+(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+))*$",
     re.IGNORECASE,
 )
 _ALLERGY = re.compile(r"\b(hypersensitiv\w*|allerg\w*|anaphyla\w*|urticaria|sensitivity)\b", re.I)
@@ -287,7 +309,7 @@ class LabelRelationExtractor:
     """
 
     name = "label-rules"
-    version = "3"  # bump when a rule changes what a label states
+    version = "4"  # bump when a rule changes what a label states
 
     def __init__(self, linker_lookup: LinkerLookup, *, min_subject_score: float = 0.9) -> None:
         self._resolve = _resolver(linker_lookup, min_subject_score)
@@ -370,6 +392,7 @@ class LabelRelationExtractor:
         )
         statements: dict[str, Statement] = {}
         evidence: dict[str, Evidence] = {}
+        beside = _named_beside(sentences, linked, subject_ids) if len(subjects) > 1 else {}
         j = 0
         named_in: tuple[str | None, list[Entity]] = (None, subjects)  # section, its drugs
         for sent in sentences:
@@ -411,7 +434,11 @@ class LabelRelationExtractor:
                     negation_window=(8, 0),
                     advice=f.predicate is Predicate.AFFECTS_RESPONSE,
                 )
-                for subj in named_in[1]:
+                about = named_in[1]
+                if f.predicate is Predicate.AFFECTS_RESPONSE and not own and beside:
+                    ids = beside.get(modifier_gene(obj.entity) or obj.entity.id, set())
+                    about = [s for s in subjects if s.id in ids] or about
+                for subj in about:
                     st = (
                         Statement.make(obj.entity.id, f.predicate, subj.id, **dict(f.qualifiers))
                         if f.predicate is Predicate.AFFECTS_RESPONSE
@@ -478,6 +505,15 @@ class LabelRelationExtractor:
             if etype in (EntityType.GENE, EntityType.VARIANT) and (
                 genotype or code == PHARMACOGENOMICS
             ):
+                after = doc.text[lm.mention.end : sent.end]
+                if (
+                    _DRUG_CLASS_AFTER.match(after)
+                    or _MEASURED_AFTER.match(after)
+                    or _MEASURED_LIST_AFTER.match(after)
+                    or _MEASURED_BEFORE.search(before)
+                    or _CHANGED_BEFORE.search(before)
+                ):
+                    continue  # a class of drugs, or a quantity measured: no genotype
                 predicate = Predicate.AFFECTS_RESPONSE
                 qualifiers = (("direction", response_direction(sent.text).value),)
             elif predicate is None:
@@ -556,3 +592,26 @@ def _clause_lead(doc: Document, sent: Sentence, lm: LinkedMention) -> str:
     """The words that lead up to a condition, within its sentence: where "not for the
     treatment of" or "because of the potential for" would stand."""
     return doc.text[max(sent.start, lm.mention.start - _CLAUSE_REACH) : lm.mention.start]
+
+
+def _named_beside(
+    sentences: Sequence[Sentence], linked: Sequence[LinkedMention], own: set[str]
+) -> dict[str, set[str]]:
+    """Gene (by symbol, or entity id) -> the label's own drugs named in a sentence with it."""
+    out: dict[str, set[str]] = {}
+    j = 0
+    for sent in sentences:
+        while j < len(linked) and linked[j].mention.start < sent.start:
+            j += 1
+        inside = []
+        k = j
+        while k < len(linked) and linked[k].mention.start < sent.end:
+            inside.append(linked[k].entity)
+            k += 1
+        drugs = {e.id for e in inside if e.id in own}
+        if not drugs:
+            continue
+        for e in inside:
+            if e.type in (EntityType.GENE, EntityType.VARIANT):
+                out.setdefault(modifier_gene(e) or e.id, set()).update(drugs)
+    return out

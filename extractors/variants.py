@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from kg.model import EntityType, Mention
+from kg.model import Entity, EntityType, Mention
 
 VARIANT_PREFIX = "VAR"  # Mention.ids: "VAR:BRAF:p.V600E"; dbSNP ids as "dbSNP:rs…"
 
@@ -363,3 +363,14 @@ def variant_mentions(
                         ids=(key.curie,), score=1.0, extractor=extractor)
             )  # fmt: skip
     return out
+
+
+def modifier_gene(ent: Entity | None) -> str | None:
+    """The gene a response modifier is, by symbol: a gene's own, or the one a variant is
+    written on ("CYP2C19*2", "HLA-B*57:01", "EGFR L858R"); None for an rsID or nothing."""
+    if ent is None:
+        return None
+    if ent.type is EntityType.GENE:
+        return ent.name.upper()
+    key = parse(ent.name)
+    return key.gene.upper() if key is not None and key.gene else None

@@ -144,15 +144,15 @@ def register(sub, groups) -> None:  # noqa: ARG001 - top-level ``sub`` unused he
 
     lr = groups["eval"].add_parser(
         "label-refs",
-        help="label targets, adverse effects and indications against Hetionet binding, "
-        "SIDER and PharmacotherapyDB",
+        help="label targets, adverse effects, indications and pharmacogenomic modifiers against "
+        "Hetionet binding, SIDER, PharmacotherapyDB and PharmGKB",
     )
     lr.add_argument("--spl", required=True, help="directory of SPL XML labels")
     lr.add_argument(
         "--data",
         default=DEFAULT_DATA,
         help="corpora root with hetionet/, sider4/, drugbank/, pharmacotherapydb/, "
-        "disease_ontology/",
+        "disease_ontology/, pharmgkb/",
     )
     lr.add_argument("--half", default="all", choices=["all", "dev", "other"])
     lr.add_argument("--errors", help="write each spurious statement here (JSON lines)")

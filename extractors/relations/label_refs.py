@@ -1,4 +1,5 @@
-"""``medkg eval label-refs``: the label path's TARGETS, CAUSES and TREATS against public references.
+"""``medkg eval label-refs``: the label path's TARGETS, CAUSES, TREATS and AFFECTS_RESPONSE
+against public references.
 
 LabeledIn measures indications only. The targets read from Mechanism of Action sections
 and the adverse effects read from Adverse Reactions and Boxed Warning sections are
@@ -20,6 +21,13 @@ compared here with references keyed by DrugBank id:
   Renal" under hypertension): right when the pair is DM or SYM, wrong when it is NOT or
   the catalogue does not list it for that drug. Other indications are left unscored.
 
+* AFFECTS_RESPONSE: PharmGKB (2022-07): its annotations of drug labels (``drugLabels.tsv``,
+  every agency) and its clinical annotations (``clinical_annotations.tsv``) pair genes with
+  drugs. A predicted (gene or variant, drug) pair is right when either pairs the drug with
+  the gene (a variant counts as the gene it is written on: "CYP2C19*2" is CYP2C19); it is
+  unscored when PharmGKB's drug vocabulary (``drugs.tsv.gz``) does not name the drug. Recall
+  is over the genes PharmGKB's annotations of the drug's FDA label list.
+
 The references are older than some labels and none is complete, so precision here is
 a lower bound: rule choices are made on its changes, on one half of the labels (``dev``:
 sha1 of the set id even), and the other half is reported beside it. Recall is reported
@@ -39,6 +47,7 @@ from pathlib import Path
 
 from extractors.base import Extraction
 from extractors.relations.evaluate import _norm, entity_keys, prf_split
+from extractors.variants import modifier_gene
 from kg.errors import BadInputError
 from kg.model import Document, Entity, EntityType, SourceKind
 
@@ -56,6 +65,10 @@ class References:
     # DrugBank id -> DOID -> category (DM, SYM or NOT)
     disease_keys: dict[str, str] = field(default_factory=dict)
     indications: dict[str, dict[str, str]] = field(default_factory=dict)
+    # PharmGKB: drug name (normalised) -> gene symbols, from any annotation / FDA labels only
+    pgx: dict[str, set[str]] = field(default_factory=dict)
+    pgx_fda: dict[str, set[str]] = field(default_factory=dict)
+    pgx_drugs: frozenset[str] = frozenset()  # every drug name PharmGKB's vocabulary has
 
 
 # the table's action words in our TargetAction vocabulary
@@ -104,7 +117,55 @@ def read_references(data_dir: Path) -> References:
             for db in by_cid.get(int(f[0][3:]) - STITCH_OFFSET, ()):
                 side[db].add(_norm(f[5]))
     keys, indications = read_indications(data_dir)
-    return References(dict(targets), dict(primary), dict(side), dict(actions), keys, indications)
+    pgx, pgx_fda, pgx_drugs = read_pgx(data_dir)
+    return References(
+        dict(targets), dict(primary), dict(side), dict(actions), keys, indications,
+        pgx, pgx_fda, pgx_drugs,
+    )  # fmt: skip
+
+
+def _split(cell: str) -> list[str]:
+    """A PharmGKB list cell ("a; b", "a;b"); a combination's name also stands for its
+    parts ("oxymetazoline and tetracaine")."""
+    out = []
+    for part in filter(None, (x.strip() for x in cell.split(";"))):
+        out.append(part)
+        if " and " in part:
+            out += [x.strip() for x in part.split(" and ") if x.strip()]
+    return out
+
+
+def read_pgx(data_dir: Path) -> tuple[dict[str, set[str]], dict[str, set[str]], frozenset[str]]:
+    labels = data_dir / "pharmgkb" / "drugLabels.tsv"
+    clinical = data_dir / "pharmgkb" / "clinical_annotations.tsv"
+    drugs = data_dir / "pharmgkb" / "drugs.tsv.gz"
+    for path in (labels, clinical, drugs):
+        if not path.exists():
+            raise BadInputError(f"{path}: reference file not found")
+    pgx: dict[str, set[str]] = defaultdict(set)
+    fda: dict[str, set[str]] = defaultdict(set)
+    with open(labels, encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            genes = {g.upper() for g in _split(row["Genes"])}
+            for chem in map(_norm, _split(row["Chemicals"])):
+                pgx[chem] |= genes
+                if row["Source"] == "FDA":
+                    fda[chem] |= genes
+    with open(clinical, encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            genes = {g.upper() for g in _split(row["Gene"])}
+            for chem in map(_norm, _split(row["Drug(s)"])):
+                pgx[chem] |= genes
+    names: set[str] = set()
+    with gzip.open(drugs, "rt", encoding="utf-8") as fh:  # fields beyond csv's size limit
+        header = fh.readline().rstrip("\n").split("\t")
+        name, generic = header.index("Name"), header.index("Generic Names")
+        for line in fh:
+            row = line.rstrip("\n").split("\t")
+            names.add(_norm(row[name]))
+            if len(row) > generic:
+                names.update(_norm(n) for n in row[generic].split(",") if n.strip())
+    return dict(pgx), dict(fda), frozenset(names | set(pgx))
 
 
 def read_indications(data_dir: Path) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
@@ -164,7 +225,7 @@ def score(
     errors: list[dict] | None = None,
     ancestors: Callable[[str], Iterable[str]] | None = None,
 ) -> dict:
-    """TARGETS, CAUSES and TREATS precision/recall of label statements against ``refs``.
+    """TARGETS, CAUSES, TREATS and AFFECTS_RESPONSE precision/recall of label statements against ``refs``.
 
     ``side_effect_ids(drugbank_id) -> set[str]``: the entity ids the linker gives the drug's
     side-effect names (cached by the caller). ``ancestors(id)``: MeSH's broader concepts, so
@@ -172,7 +233,12 @@ def score(
     counts once per label: several sentences stating it are one prediction.
     """
     by_id = {d.id: d for d in docs}
-    tallies = {"TARGETS": _Tally(), "CAUSES": _Tally(), "TREATS": _Tally(contradicted=0)}
+    tallies = {
+        "TARGETS": _Tally(),
+        "CAUSES": _Tally(),
+        "TREATS": _Tally(contradicted=0),
+        "AFFECTS_RESPONSE": _Tally(),
+    }
     labels = 0
     for ex in extractions:
         doc = by_id.get(ex.document_id)
@@ -195,7 +261,7 @@ def score(
                 if st.qualifier("action") not in (None, "unknown"):
                     actions[st.subject, st.object].add(st.qualifier("action"))
         mark = len(errors) if errors is not None else 0
-        subjects = {s for ps in pairs.values() for s, _ in ps}
+        subjects = {s for k, ps in pairs.items() if k != "AFFECTS_RESPONSE" for s, _ in ps}
         drugbank = {d: drugbank_ids(ents[d]) if d in ents else set() for d in subjects}
         # each relation's recall counts the drugs the label states that relation of
         for drug_id in sorted({s for s, _ in pairs["TREATS"]}):
@@ -219,16 +285,44 @@ def score(
                 doc,
                 errors,
             )
+        # the label's drugs: recall counts the FDA-annotated genes of those it states nothing of
+        for drug_id in sorted(subjects | {o for _, o in pairs["AFFECTS_RESPONSE"]}):
+            _score_pgx(tallies["AFFECTS_RESPONSE"], pairs["AFFECTS_RESPONSE"], drug_id, refs, ents, doc, errors)
         if errors is not None:  # each spurious statement with a sentence that states it
             said = {ev.statement_key: ev.sentence for ev in reversed(ex.evidence)}
-            where = {
-                (st.predicate.value, st.subject, st.object): said.get(st.key, "")
-                for st in ex.statements
-            }
+            where = {_error_key(st, ents): said.get(st.key, "") for st in ex.statements}
             for e in errors[mark:]:
                 key = (e["relation"], e["drug"], e["object"].split()[0])
                 e["sentence"] = where.get(key, "")
     return {"half": half, "labels": labels} | {k: t.report() for k, t in tallies.items()}
+
+
+def _error_key(st, ents: dict[str, Entity]) -> tuple[str, str, str]:
+    """(relation, drug, the object's id) as error records name them; a response modifier
+    is named by its gene symbol."""
+    if st.predicate.value == "AFFECTS_RESPONSE":
+        return st.predicate.value, st.object, modifier_gene(ents.get(st.subject)) or st.subject
+    return st.predicate.value, st.subject, st.object
+
+
+def _score_pgx(tally, pairs, drug_id, refs, ents, doc, errors) -> None:
+    drug = ents.get(drug_id)
+    names = {_norm(n) for n in ((drug.name, *drug.synonyms) if drug else ())}
+    genes = {modifier_gene(ents.get(m)) for m, d in pairs if d == drug_id}
+    unknown = None in genes
+    genes.discard(None)
+    tally.unscored += unknown
+    if not names & refs.pgx_drugs:
+        tally.unscored += len(genes)
+        return
+    known = set().union(*(refs.pgx.get(n, set()) for n in names))
+    fda = set().union(*(refs.pgx_fda.get(n, set()) for n in names))
+    tally.right += len(genes & known)
+    tally.predicted += len(genes)
+    tally.found += len(genes & fda)
+    tally.gold += len(fda)
+    if errors is not None:
+        errors.extend(_spurious(doc, "AFFECTS_RESPONSE", drug_id, g) for g in sorted(genes - known))
 
 
 def _spurious(doc: Document, relation: str, drug_id: str, obj: str) -> dict:

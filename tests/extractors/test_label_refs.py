@@ -1,5 +1,5 @@
-"""``medkg eval label-refs``: label TARGETS, CAUSES and TREATS scored against binding, SIDER
-and PharmacotherapyDB rows."""
+"""``medkg eval label-refs``: label TARGETS, CAUSES, TREATS and AFFECTS_RESPONSE scored
+against binding, SIDER, PharmacotherapyDB and PharmGKB rows."""
 
 from __future__ import annotations
 
@@ -46,6 +46,27 @@ REFERENCES = {
         "DOID:10763\thypertension\tMSH\tD006973",
         "DOID:8398\tosteoarthritis\tMSH\tD010003",
     ],
+    "pharmgkb/drugLabels.tsv": [
+        "PharmGKB ID\tName\tSource\tBiomarker Flag\tTesting Level\tHas Prescribing Info\tHas Dosing Info\t"
+        "Has Alternate Drug\tCancer Genome\tPrescribing\tChemicals\tGenes\tVariants/Haplotypes\t"
+        "Latest History Date (YYYY-MM-DD)",
+        "PA1\tAnnotation of FDA Label for clopidogrel and CYP2C19\tFDA\t\t\t\t\t\t\t\tclopidogrel\tCYP2C19\t\t",
+        "PA2\tAnnotation of EMA Label for naproxen and CYP2C9\tEMA\t\t\t\t\t\t\t\tnaproxen\tCYP2C9\t\t",
+        "PA3\tAnnotation of FDA Label for aspirin and dipyridamole\tFDA\t\t\t\t\t\t\t\taspirin and dipyridamole\tG6PD\t\t",
+    ],
+    "pharmgkb/clinical_annotations.tsv": [
+        "Clinical Annotation ID\tVariant/Haplotypes\tGene\tLevel of Evidence\tLevel Override\tLevel Modifiers\t"
+        "Score\tPhenotype Category\tPMID Count\tEvidence Count\tDrug(s)\tPhenotype(s)\t"
+        "Latest History Date (YYYY-MM-DD)\tURL\tSpecialty Population",
+        "1\trs1057910\tCYP2C9\t1A\t\t\t\tMetabolism/PK\t\t\tcelecoxib;naproxen\t\t\t\t",
+        "2\tHLA-B*57:01\tHLA-B\t1A\t\t\t\tToxicity\t\t\tabacavir\t\t\t\t",
+    ],
+    "pharmgkb/drugs.tsv.gz": [
+        "PharmGKB Accession Id\tName\tGeneric Names\tTrade Names",
+        "PA449053\tnaproxen\tNaproxen Sodium\tAleve",
+        "PA448497\taspirin\tacetylsalicylic acid\t",
+        "PA449015\tmetformin\t\tGlucophage",
+    ],
 }
 
 
@@ -81,6 +102,43 @@ def _evidence(
         source_kind=kind,
         negated=negated,
     )
+
+
+def test_response_modifiers_are_scored_by_pharmgkbs_gene_drug_pairs(tmp_path):
+    from extractors.relations.label_refs import read_pgx
+
+    pgx, fda, drugs = read_pgx(make_refs(tmp_path))
+    assert pgx["naproxen"] == {"CYP2C9"} and fda == {"clopidogrel": {"CYP2C19"}, "aspirin and dipyridamole": {"G6PD"}, "aspirin": {"G6PD"}, "dipyridamole": {"G6PD"}}
+    assert {"naproxen sodium", "metformin", "abacavir"} <= drugs  # the vocabulary, and every annotated drug
+    refs = read_references(tmp_path)
+    doc = Document("SPL:g@1", "spl", "text", metadata={"set_id": "g"})
+    cyp2c9 = Entity("NCBIGene:1559", EntityType.GENE, "CYP2C9")
+    star = Entity("VAR:CYP2C9*3", EntityType.VARIANT, "CYP2C9*3")
+    hla = Entity("VAR:HLA-B*57:01", EntityType.VARIANT, "HLA-B*57:01")
+    rsid = Entity("dbSNP:rs1057910", EntityType.VARIANT, "rs1057910")
+    metformin = Entity("MESH:D008687", EntityType.DRUG, "Metformin")
+    sts = [
+        Statement.make(cyp2c9.id, Predicate.AFFECTS_RESPONSE, DRUG.id, direction="metabolism"),
+        Statement.make(star.id, Predicate.AFFECTS_RESPONSE, DRUG.id, direction="dosage"),  # the same gene
+        Statement.make(hla.id, Predicate.AFFECTS_RESPONSE, DRUG.id, direction="toxicity"),
+        Statement.make(rsid.id, Predicate.AFFECTS_RESPONSE, DRUG.id, direction="metabolism"),  # no gene: unscored
+        Statement.make(cyp2c9.id, Predicate.AFFECTS_RESPONSE, metformin.id, direction="metabolism"),
+    ]
+    ex = Extraction(
+        doc.id,
+        entities=(DRUG, cyp2c9, star, hla, rsid, metformin),
+        statements=tuple(sts),
+        evidence=tuple(_evidence(st, doc, sentence=f"s{i}.") for i, st in enumerate(sts)),
+    )
+    errors: list[dict] = []
+    out = score([ex], [doc], refs, lambda db: set(), errors=errors)["AFFECTS_RESPONSE"]
+    # naproxen: CYP2C9 right (its clinical annotation), HLA-B wrong; metformin: CYP2C9 wrong;
+    # no FDA label annotation for either drug, so no recall to count
+    assert (out["predicted"], out["precision"], out["gold"], out["unscored"]) == (3, 0.3333, 0, 1)
+    assert sorted((e["drug"], e["object"], e["sentence"]) for e in errors) == [
+        (metformin.id, "CYP2C9", "s4."),
+        (DRUG.id, "HLA-B", "s2."),
+    ]
 
 
 def test_references_map_stitch_ids_to_drugbank_and_keep_target_rows_apart(tmp_path):

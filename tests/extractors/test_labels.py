@@ -501,3 +501,36 @@ def test_what_a_label_says_is_unstudied_or_unproven_is_negated_evidence():
         "rheumatic fever": {True},
         "renal disease": {True},
     }
+
+
+def _pgx(parts: list[tuple[str, str]], vocab: list[Entity], meta: dict) -> set[tuple[str, str]]:
+    """(gene, drug) of the AFFECTS_RESPONSE statements a label of these sections states."""
+    linker = DictionaryLinker(vocab)
+    doc = Document.from_sections("SPL:p@1", "spl", [(code, text, code) for code, text in parts], metadata=meta)
+    ex = LabelRelationExtractor(linker)
+    statements, _ = ex.extract(doc, RuleSentenceSplitter().split(doc), linker.mentions(doc))
+    names = {e.id: e.name for e in vocab}
+    return {(names[s.subject], names[s.object]) for s in statements if s.predicate is Predicate.AFFECTS_RESPONSE}
+
+
+def test_a_combinations_genotype_sentence_naming_no_ingredient_is_about_the_one_named_beside_that_gene():
+    vocab = VOCAB + [Entity("MESH:D001241", D, "aspirin"), Entity("NCBIGene:5742", G, "COX-1")]
+    meta = {"set_id": "ac", "version": "1", "active_moieties": "ASPIRIN|CLOPIDOGREL"}
+    boxed = ("34066-1", "WARNING: DIMINISHED EFFECT IN PATIENTS WITH TWO LOSS-OF-FUNCTION ALLELES OF THE CYP2C19 GENE.")
+    pharmacology = ("34090-1", "Aspirin inhibits COX-1. CYP2C19 polymorphisms change the formation of the active metabolite.")
+    pgx = ("66106-6", "Clopidogrel forms less active metabolite in CYP2C19 poor metabolizers.")
+    assert _pgx([boxed, pharmacology, pgx], vocab, meta) == {("CYP2C19", "clopidogrel")}
+    # a gene the label never names beside an ingredient stays with them all, as before
+    assert _pgx([boxed], vocab, meta) == {("CYP2C19", "clopidogrel"), ("CYP2C19", "aspirin")}
+
+
+def test_genes_named_as_a_drug_class_or_a_measured_quantity_modify_no_response():
+    vocab = VOCAB + [Entity("MESH:D000069059", D, "atorvastatin"), Entity("NCBIGene:338", G, "apo B"), Entity("NCBIGene:7124", G, "TNF")]
+    meta = {"set_id": "at", "version": "1", "active_moieties": "ATORVASTATIN"}
+    text = (
+        "Use of TNF blockers may reactivate hepatitis B in chronic carriers of this virus. "
+        "Atorvastatin reduces total-C, LDL-C, and apo B in patients with homozygous and heterozygous FH. "
+        "It is indicated to reduce elevated total-C, LDL-C, apo B, and TG levels in heterozygous familial hypercholesterolemia. "
+        "Patients with reduced CYP2C19 function (poor metabolizers) have higher exposure."
+    )
+    assert _pgx([("34067-9", text)], vocab, meta) == {("CYP2C19", "atorvastatin")}
