@@ -115,6 +115,13 @@ _CHANGED_BEFORE = re.compile(
     r"(?:[\w-]+(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+))*$",
     re.IGNORECASE,
 )
+# ... and one item of a list of them, as a mechanism sentence writes it ("reduces total-C,
+# LDL-C, VLDL-C, apo B"): a single "reduces PCSK9" may still name a target
+_CHANGED_LIST_BEFORE = re.compile(
+    r"\b(?:reduc|lower|rais|increas|decreas|elevat)\w*\s+"
+    r"(?:[\w-]+(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+))+$",
+    re.IGNORECASE,
+)
 _ALLERGY = re.compile(r"\b(hypersensitiv\w*|allerg\w*|anaphyla\w*|urticaria|sensitivity)\b", re.I)
 # a condition that only describes who was treated or studied, not an effect of the drug
 _POPULATION = re.compile(
@@ -524,6 +531,7 @@ class LabelRelationExtractor:
                 if (
                     _MEASURED_AFTER.match(after)
                     or _MEASURED_BEFORE.search(before)
+                    or _CHANGED_LIST_BEFORE.search(before)
                     or (action is TargetAction.UNKNOWN and not drug_named)
                 ):
                     continue  # measured, or a sentence that neither names the drug nor acts

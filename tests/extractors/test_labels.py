@@ -440,6 +440,11 @@ def test_mechanism_genes_the_sentence_only_measures_are_no_targets():
     assert _section_statements("Metformin acts on insulin.", "43679-0", vocab, meta) == {
         ("metformin", "TARGETS", "insulin")
     }
+    # one of a list of quantities the drug changes is no target; a gene it changes alone may be
+    listed = "Metformin reduces total-C, LDL-C, apo B, and TG."
+    assert _section_statements(listed, "43679-0", vocab, meta) == set()
+    alone = "Metformin reduces apo B."
+    assert _section_statements(alone, "43679-0", vocab, meta) == {("metformin", "TARGETS", "apo B")}
 
 
 def test_risk_factors_histories_and_surgery_sites_are_no_adverse_effects():
