@@ -20,9 +20,10 @@ found in the section's text, by whatever recogniser and linker the pipeline uses
 A combination's sentence is about the ingredients it names, or the last ones its section
 named; a genotype sentence that names none is about the ingredients the label names beside
 that gene elsewhere ("CYP2C19" in an aspirin and clopidogrel label is clopidogrel's). A gene
-named as a drug class ("TNF blockers") or as a measured quantity ("apo B, and TG levels")
-modifies no response. A Mechanism of Action gene the sentence only measures ("insulin sensitivity", "levels
-of apo B"), or one in a sentence that neither names the drug nor states an action, is no
+named as a drug class ("TNF blockers") or as a measured or changed quantity ("apo B, and TG
+levels", "reduces LDL-C and apo B") modifies no response. A Mechanism of Action gene the
+sentence only measures ("insulin sensitivity", "levels of apo B", one of a list the drug
+"reduces"), or one in a sentence that neither names the drug nor states an action, is no
 target. An adverse-reaction condition that is a risk factor, a history or the treated
 population ("patients with a prior history of peptic ulcer disease"), or a procedure's site
 ("following cataract surgery"), is no effect of the drug.
@@ -36,7 +37,7 @@ the subject span is then empty (start = end = sentence start).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Protocol
@@ -102,26 +103,18 @@ _DRUG_CLASS_AFTER = re.compile(
     r"^[\s-]*(blockers?|inhibitors?|inducers?|antagonists?|agonists?|antibod(?:y|ies))\b",
     re.IGNORECASE,
 )
+_LIST_ITEM = r"[\w-]+(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)"  # "LDL-C, ", "TG and "
 # "apo B, and TG levels": the gene is one of a list of measured quantities
 _MEASURED_LIST_AFTER = re.compile(
-    r"^\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or)\s+)(?:[\w-]+(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+))*"
-    r"[\w-]+\s+(?:levels?|concentrations?)\b",
+    rf"^\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or)\s+)(?:{_LIST_ITEM})*[\w-]+\s+(?:levels?|concentrations?)\b",
     re.IGNORECASE,
 )
 # "LIPITOR reduces total-C, LDL-C, and apo B": a quantity the drug changes (not "patients
-# with reduced CYP2D6 function")
-_CHANGED_BEFORE = re.compile(
-    r"(?<!\bwith\s)(?<!\bof\s)\b(?:reduc|lower|rais|increas|decreas|elevat)\w*\s+"
-    r"(?:[\w-]+(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+))*$",
-    re.IGNORECASE,
-)
-# ... and one item of a list of them, as a mechanism sentence writes it ("reduces total-C,
-# LDL-C, VLDL-C, apo B"): a single "reduces PCSK9" may still name a target
-_CHANGED_LIST_BEFORE = re.compile(
-    r"\b(?:reduc|lower|rais|increas|decreas|elevat)\w*\s+"
-    r"(?:[\w-]+(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+))+$",
-    re.IGNORECASE,
-)
+# with reduced CYP2D6 function"); a mechanism sentence's target only when it is one of a
+# list ("reduces total-C, LDL-C, VLDL-C, apo B"): a single "reduces PCSK9" may name one
+_CHANGES = r"\b(?:reduc|lower|rais|increas|decreas|elevat)\w*\s+"
+_CHANGED_BEFORE = re.compile(rf"(?<!\bwith\s)(?<!\bof\s){_CHANGES}(?:{_LIST_ITEM})*$", re.I)
+_CHANGED_LIST_BEFORE = re.compile(rf"{_CHANGES}(?:{_LIST_ITEM})+$", re.I)
 _ALLERGY = re.compile(r"\b(hypersensitiv\w*|allerg\w*|anaphyla\w*|urticaria|sensitivity)\b", re.I)
 # a condition that only describes who was treated or studied, not an effect of the drug
 _POPULATION = re.compile(
@@ -400,19 +393,8 @@ class LabelRelationExtractor:
         statements: dict[str, Statement] = {}
         evidence: dict[str, Evidence] = {}
         beside = _named_beside(sentences, linked, subject_ids) if len(subjects) > 1 else {}
-        j = 0
         named_in: tuple[str | None, list[Entity]] = (None, subjects)  # section, its drugs
-        for sent in sentences:
-            while j < len(linked) and linked[j].mention.start < sent.start:
-                j += 1
-            inside = []
-            k = j
-            while k < len(linked) and linked[k].mention.start < sent.end:
-                if linked[k].mention.end <= sent.end:
-                    inside.append(linked[k])
-                k += 1
-            if not inside:
-                continue
+        for sent, inside in _by_sentence(sentences, linked):
             section = doc.section_at(sent.start)
             code = section.code if section else None
             own = [m for m in inside if m.entity.id in subject_ids]
@@ -602,11 +584,10 @@ def _clause_lead(doc: Document, sent: Sentence, lm: LinkedMention) -> str:
     return doc.text[max(sent.start, lm.mention.start - _CLAUSE_REACH) : lm.mention.start]
 
 
-def _named_beside(
-    sentences: Sequence[Sentence], linked: Sequence[LinkedMention], own: set[str]
-) -> dict[str, set[str]]:
-    """Gene (by symbol, or entity id) -> the label's own drugs named in a sentence with it."""
-    out: dict[str, set[str]] = {}
+def _by_sentence(
+    sentences: Sequence[Sentence], linked: Sequence[LinkedMention]
+) -> Iterator[tuple[Sentence, list[LinkedMention]]]:
+    """Each sentence with the mentions inside it (``linked`` sorted by start), where it has any."""
     j = 0
     for sent in sentences:
         while j < len(linked) and linked[j].mention.start < sent.start:
@@ -614,12 +595,21 @@ def _named_beside(
         inside = []
         k = j
         while k < len(linked) and linked[k].mention.start < sent.end:
-            inside.append(linked[k].entity)
+            if linked[k].mention.end <= sent.end:
+                inside.append(linked[k])
             k += 1
-        drugs = {e.id for e in inside if e.id in own}
-        if not drugs:
-            continue
-        for e in inside:
-            if e.type in (EntityType.GENE, EntityType.VARIANT):
-                out.setdefault(modifier_gene(e) or e.id, set()).update(drugs)
+        if inside:
+            yield sent, inside
+
+
+def _named_beside(
+    sentences: Sequence[Sentence], linked: Sequence[LinkedMention], own: set[str]
+) -> dict[str, set[str]]:
+    """Gene (by symbol, or entity id) -> the label's own drugs named in a sentence with it."""
+    out: dict[str, set[str]] = {}
+    for _, inside in _by_sentence(sentences, linked):
+        drugs = {m.entity.id for m in inside if m.entity.id in own}
+        for m in inside if drugs else ():
+            if m.entity.type in (EntityType.GENE, EntityType.VARIANT):
+                out.setdefault(modifier_gene(m.entity) or m.entity.id, set()).update(drugs)
     return out
