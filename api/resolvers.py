@@ -584,29 +584,54 @@ def resolve_paths(_root: Any, info: GraphQLResolveInfo, **args: Any) -> list[dic
 # -- unlinked mentions ---------------------------------------------------------------------
 
 
-class MentionConnectionView:
-    """One page of unlinked mentions; the store is asked once for the page, once for the count."""
+class PagedView:
+    """One page of a store list and its total, each asked of the store once."""
 
-    __slots__ = ("filters", "page", "_rows", "_total")
+    __slots__ = ("page", "_rows", "_total")
 
-    def __init__(self, filters: dict[str, Any], page: Page) -> None:
-        self.filters = filters
+    def __init__(self, page: Page) -> None:
         self.page = page
-        self._rows: list[UnlinkedMention] | None = None
+        self._rows: list[Any] | None = None
         self._total: int | None = None
 
-    def rows(self, ctx: RequestContext) -> list[UnlinkedMention]:
+    def fetch(self, store: GraphStore, limit: int, offset: int) -> list[Any]:
+        raise NotImplementedError
+
+    def count(self, store: GraphStore) -> int:
+        raise NotImplementedError
+
+    def rows(self, ctx: RequestContext) -> list[Any]:
         if self._rows is None:
             # One extra item tells whether there is a next page without counting.
-            self._rows = ctx.store.unlinked_mentions(
-                **self.filters, limit=self.page.size + 1, offset=self.page.offset
-            )
+            self._rows = self.fetch(ctx.store, self.page.size + 1, self.page.offset)
         return self._rows
 
     def total(self, ctx: RequestContext) -> int:
         if self._total is None:
-            self._total = ctx.store.count_unlinked_mentions(**self.filters)
+            self._total = self.count(ctx.store)
         return self._total
+
+
+PAGED_FIELDS: dict[str, Callable[..., Any]] = {
+    "totalCount": lambda c, info: c.total(info.context),
+    "pageInfo": lambda c, info: page_info(c.page, len(c.rows(info.context))),
+}
+
+
+class MentionConnectionView(PagedView):
+    """One page of unlinked mentions."""
+
+    __slots__ = ("filters",)
+
+    def __init__(self, filters: dict[str, Any], page: Page) -> None:
+        super().__init__(page)
+        self.filters = filters
+
+    def fetch(self, store: GraphStore, limit: int, offset: int) -> list[UnlinkedMention]:
+        return store.unlinked_mentions(**self.filters, limit=limit, offset=offset)
+
+    def count(self, store: GraphStore) -> int:
+        return store.count_unlinked_mentions(**self.filters)
 
 
 class MentionEdgeView:
@@ -641,11 +666,7 @@ def _mention_edges(conn: MentionConnectionView, info: GraphQLResolveInfo) -> lis
     return [MentionEdgeView(m, encode_cursor(offset + i)) for i, m in enumerate(rows)]
 
 
-MENTION_CONNECTION_FIELDS: dict[str, Callable[..., Any]] = {
-    "totalCount": lambda c, info: c.total(info.context),
-    "edges": _mention_edges,
-    "pageInfo": lambda c, info: page_info(c.page, len(c.rows(info.context))),
-}
+MENTION_CONNECTION_FIELDS: dict[str, Callable[..., Any]] = {**PAGED_FIELDS, "edges": _mention_edges}
 
 MENTION_EDGE_FIELDS: dict[str, Callable[..., Any]] = {
     "cursor": lambda e, info: e.cursor,
@@ -671,29 +692,20 @@ class DocumentView:
         self.entry = entry
 
 
-class DocumentEvidenceView:
-    """One page of a document's evidence, fetched once; its statements' ends load together."""
+class DocumentEvidenceView(PagedView):
+    """One page of a document's evidence; its statements' ends load together."""
 
-    __slots__ = ("document_id", "page", "_rows", "_total")
+    __slots__ = ("document_id",)
 
     def __init__(self, document_id: str, page: Page) -> None:
+        super().__init__(page)
         self.document_id = document_id
-        self.page = page
-        self._rows: list[tuple[Statement, Evidence]] | None = None
-        self._total: int | None = None
 
-    def rows(self, ctx: RequestContext) -> list[tuple[Statement, Evidence]]:
-        if self._rows is None:
-            # One extra item tells whether there is a next page without counting.
-            self._rows = ctx.store.document_evidence(
-                self.document_id, limit=self.page.size + 1, offset=self.page.offset
-            )
-        return self._rows
+    def fetch(self, store: GraphStore, limit: int, offset: int) -> list[tuple[Statement, Evidence]]:
+        return store.document_evidence(self.document_id, limit=limit, offset=offset)
 
-    def total(self, ctx: RequestContext) -> int:
-        if self._total is None:
-            self._total = ctx.store.count_document_evidence(self.document_id)
-        return self._total
+    def count(self, store: GraphStore) -> int:
+        return store.count_document_evidence(self.document_id)
 
 
 class DocumentEvidenceEdgeView:
@@ -756,9 +768,8 @@ DOCUMENT_FIELDS: dict[str, Callable[..., Any]] = {
 }
 
 DOCUMENT_EVIDENCE_CONNECTION_FIELDS: dict[str, Callable[..., Any]] = {
-    "totalCount": lambda c, info: c.total(info.context),
+    **PAGED_FIELDS,
     "edges": _document_evidence_edges,
-    "pageInfo": lambda c, info: page_info(c.page, len(c.rows(info.context))),
 }
 
 DOCUMENT_EVIDENCE_EDGE_FIELDS: dict[str, Callable[..., Any]] = {

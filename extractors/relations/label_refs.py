@@ -85,13 +85,17 @@ def half_of(set_id: str) -> str:
     return "dev" if int(hashlib.sha1(set_id.lower().encode()).hexdigest(), 16) % 2 == 0 else "other"
 
 
+def _require(*paths: Path) -> None:
+    for path in paths:
+        if not path.exists():
+            raise BadInputError(f"{path}: reference file not found")
+
+
 def read_references(data_dir: Path) -> References:
     cbg = data_dir / "hetionet" / "CbG-binding.tsv"
     se = data_dir / "sider4" / "meddra_all_se.tsv.gz"
     pubchem = data_dir / "drugbank" / "pubchem-mapping.tsv"
-    for path in (cbg, se, pubchem):
-        if not path.exists():
-            raise BadInputError(f"{path}: reference file not found")
+    _require(cbg, se, pubchem)
     targets: dict[str, set[str]] = defaultdict(set)
     primary: dict[str, set[str]] = defaultdict(set)
     actions: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -139,9 +143,7 @@ def read_pgx(data_dir: Path) -> tuple[dict[str, set[str]], dict[str, set[str]], 
     labels = data_dir / "pharmgkb" / "drugLabels.tsv"
     clinical = data_dir / "pharmgkb" / "clinical_annotations.tsv"
     drugs = data_dir / "pharmgkb" / "drugs.tsv.gz"
-    for path in (labels, clinical, drugs):
-        if not path.exists():
-            raise BadInputError(f"{path}: reference file not found")
+    _require(labels, clinical, drugs)
     pgx: dict[str, set[str]] = defaultdict(set)
     fda: dict[str, set[str]] = defaultdict(set)
     with open(labels, encoding="utf-8") as fh:
@@ -171,8 +173,7 @@ def read_pgx(data_dir: Path) -> tuple[dict[str, set[str]], dict[str, set[str]], 
 def read_indications(data_dir: Path) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     path = data_dir / "pharmacotherapydb" / "indications.tsv"
     xrefs = data_dir / "disease_ontology" / "xrefs.tsv"
-    if not path.exists():
-        raise BadInputError(f"{path}: reference file not found")
+    _require(path)
     keys: dict[str, str] = {}
     indications: dict[str, dict[str, str]] = defaultdict(dict)
     with open(path, encoding="utf-8") as fh:
