@@ -24,7 +24,8 @@ named as a drug class ("TNF blockers") or as a measured or changed quantity ("ap
 levels", "reduces LDL-C and apo B") modifies no response. A Mechanism of Action gene the
 sentence only measures ("insulin sensitivity", "levels of apo B", one of a list the drug
 "reduces"), or one in a sentence that neither names the drug nor states an action, is no
-target. An adverse-reaction condition that is a risk factor, a history or the treated
+target. A condition named as a kind of product ("pain reliever/fever reducer") is none.
+An adverse-reaction condition that is a risk factor, a history or the treated
 population ("patients with a prior history of peptic ulcer disease"), or a procedure's site
 ("following cataract surgery"), is no effect of the drug.
 
@@ -103,6 +104,8 @@ _DRUG_CLASS_AFTER = re.compile(
     r"^[\s-]*(blockers?|inhibitors?|inducers?|antagonists?|agonists?|antibod(?:y|ies))\b",
     re.IGNORECASE,
 )
+# "pain reliever", "fever reducer", "allergy medicine": a kind of product, not a condition
+_PRODUCT_AFTER = re.compile(r"^[\s-]*(?:reducers?|relievers?|medicines?|medications?)\b", re.I)
 _LIST_ITEM = r"[\w-]+(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)"  # "LDL-C, ", "TG and "
 # "apo B, and TG levels": the gene is one of a list of measured quantities
 _MEASURED_LIST_AFTER = re.compile(
@@ -486,6 +489,8 @@ class LabelRelationExtractor:
         listed_after: int | None = None  # end of the last indication: a list may go on
         for lm in mentions:
             etype = lm.entity.type
+            if etype is EntityType.DISEASE and _PRODUCT_AFTER.match(doc.text[lm.mention.end : sent.end]):
+                continue  # "any other pain reliever/fever reducer" names products, not conditions
             before = doc.text[max(sent.start, lm.mention.start - 60) : lm.mention.start]
             predicate = rules.get(etype)
             qualifiers: tuple[tuple[str, str], ...] = ()

@@ -73,6 +73,21 @@ _GENERIC_HEADS = frozenset(
     {"syndrome", "disease", "disorder", "condition", "problem"}
     | {"syndromes", "diseases", "disorders", "conditions", "problems"}
 )
+# "CNS depression", "myocardial depression", "ST segment depression": a body system's
+# depressed function, not the mood disorder a fuzzy match or a trimmed "depression" would
+# give. Only exact names link them ("respiratory depression", "bone marrow depression").
+_ORGAN_DEPRESSION = re.compile(
+    r"\b(?:cns|central\s+nervous\s+system|myocardial|cardiac|cardiovascular|circulatory|"
+    r"respiratory|ventilatory|medullary|marrow|st[\s-]*segment|st)\s+depressions?\b",
+    re.IGNORECASE,
+)
+_BARE_DEPRESSION = re.compile(r"\bdepressions?\b", re.IGNORECASE)
+
+
+def _organ_depression(text: str, etype: EntityType) -> bool:
+    return etype is EntityType.DISEASE and _ORGAN_DEPRESSION.search(text) is not None
+
+
 # words after a gene that name its state, its product or one of its changes ("DDR2 S768R
 # mutation", "KIT exon 11 mutant"), not another gene
 _GENE_TAIL = re.compile(
@@ -177,7 +192,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "8"  # bump when a rule changes what the same KB links
+    rules_version = "9"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,
@@ -318,7 +333,7 @@ class DictionaryLinker:
             for i, choice in zip(
                 idx, self._fuzzy_many([queries[i][0] for i in idx], etype), strict=True
             ):
-                if out[i] is None:
+                if out[i] is None and not _organ_depression(queries[i][0], etype):
                     out[i] = choice
         if self.config.trim_types:
             self._trim_pass(queries, out, misses)
@@ -371,10 +386,13 @@ class DictionaryLinker:
         """The names the text's tails are, after dropping one leading word, then two, ...;
         never a tail under four letters or a bare head noun ("syndrome")."""
         words = text.split()
+        organ = _organ_depression(text, etype)
         for cut in range(1, len(words)):
             rest = " ".join(words[cut:])
             if len(rest) < 4 or rest.lower() in _GENERIC_HEADS:
                 return
+            if organ and _BARE_DEPRESSION.search(rest) and not _organ_depression(rest, etype):
+                continue  # "neonatal respiratory depression" may lose "neonatal", not "respiratory"
             choice = self._named(rest, etype)
             if choice is not None:
                 yield choice

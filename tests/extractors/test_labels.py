@@ -539,3 +539,13 @@ def test_genes_named_as_a_drug_class_or_a_measured_quantity_modify_no_response()
         "Patients with reduced CYP2C19 function (poor metabolizers) have higher exposure."
     )
     assert _pgx([("34067-9", text)], vocab, meta) == {("CYP2C19", "atorvastatin")}
+
+
+def test_a_condition_named_as_a_kind_of_product_is_no_condition():
+    vocab = VOCAB + [Entity("MESH:D007052", D, "ibuprofen"), Entity("MESH:D005334", S, "fever"), Entity("MESH:D010146", S, "pain")]
+    meta = {"set_id": "ib", "version": "1", "active_moieties": "IBUPROFEN"}
+    text = "Do not use if you have ever had an allergic reaction to any other pain reliever/fever reducer."
+    assert _section_statements(text, "50570-1", vocab, meta) == set()
+    assert _section_statements("Do not use if you have a fever.", "50570-1", vocab, meta) == {
+        ("ibuprofen", "CONTRAINDICATED_IN", "fever")
+    }

@@ -216,6 +216,36 @@ def test_trimming_stops_before_a_bare_head_noun():
     assert [lm.entity.id if lm.entity else None for lm in linked] == [None, "MESH:D012213"]
 
 
+def test_a_body_systems_depression_is_not_the_mood_disorder():
+    records = [
+        KBRecord("MESH:D003866", DIS, "Depressive Disorder"),
+        KBRecord("MESH:D012131", DIS, "Respiratory Insufficiency"),
+        KBRecord("MESH:D003128", DIS, "Coma"),
+    ]
+    names = [(i, RANK_PREFERRED * S, r.name) for i, r in enumerate(records)]
+    names += [(0, RANK_PREFERRED * S, "depression"), (1, RANK_PREFERRED * S, "respiratory depression")]
+    plain = DictionaryLinker(kb=KnowledgeBase.from_data(KBData(records, names, [])))
+    phrases = [
+        "CNS depression",  # a fuzzy match to "depression" before
+        "central nervous system depression",  # trimmed to "depression" before
+        "myocardial depression",
+        "neonatal respiratory depression",  # may still lose "neonatal"
+        "severe depression",  # the mood disorder, trimmed as before
+        "CNS depression and coma",  # the tail that is no depression still counts
+    ]
+    text = ", ".join(phrases) + "."
+    doc = Document("PMID:8", "text", text)
+    linked = plain.link(doc, [mention(p, text, DIS) for p in phrases])
+    assert [lm.entity.id if lm.entity else None for lm in linked] == [
+        None,
+        None,
+        None,
+        "MESH:D012131",
+        "MESH:D003866",
+        "MESH:D003128",
+    ]
+
+
 def test_a_disease_mesh_lacks_carries_its_nearest_mesh_heading():
     records = (
         KBRecord("DOID:10272", DIS, "left bundle branch block"),
