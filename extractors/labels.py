@@ -27,7 +27,10 @@ sentence only measures ("insulin sensitivity", "levels of apo B", one of a list 
 target. A condition named as a kind of product ("pain reliever/fever reducer") is none.
 An adverse-reaction condition that is a risk factor, a history or the treated
 population ("patients with a prior history of peptic ulcer disease"), or a procedure's site
-("following cataract surgery"), is no effect of the drug.
+("following cataract surgery"), is no effect of the drug. A substance named inside a class,
+a pathway or a measure ("serotonin and norepinephrine reuptake inhibitors", "calcium channel
+blockers", "creatinine clearance"), or the salt of a drug ("FENOPROFEN CALCIUM"), is no
+interacting drug.
 
 Negation and speculation cues ("is not indicated for", "may cause") mark the evidence.
 Evidence: ``document_id`` is ``SPL:<setid>@<version>`` (set id and version), ``section``
@@ -45,7 +48,7 @@ from typing import Protocol
 
 from extractors.base import LinkedMention
 from extractors.cues import assess
-from extractors.linking.normalize import norm, strip_salt
+from extractors.linking.normalize import SALT_WORDS, norm, strip_salt
 from extractors.relations.schema import response_direction
 from extractors.variants import modifier_gene
 from kg.model import (
@@ -106,6 +109,20 @@ _DRUG_CLASS_AFTER = re.compile(
 )
 # "pain reliever", "fever reducer", "allergy medicine": a kind of product, not a condition
 _PRODUCT_AFTER = re.compile(r"^[\s-]*(?:reducers?|relievers?|medicines?|medications?)\b", re.I)
+# a substance named as part of another term in an interaction sentence: a class ("serotonin
+# and norepinephrine reuptake inhibitors", "calcium channel blockers", "nitric oxide
+# donors"), a pathway or a measure ("the renin-angiotensin conversion pathway", "blood
+# pressure", "glucose-lowering action"); not "lithium levels" or "methotrexate clearance",
+# which the interaction changes
+_PART_OF_TERM_AFTER = re.compile(
+    r"^(?:[\s/-]+(?:and\s+|or\s+)?[\w-]+){0,2}?[\s/-]+(?:re)?(?:uptake|release|converting|conversion|"
+    r"channels?|pathways?|control|pressure|lowering|synthesis|production|secretion|donors?)\b",
+    re.IGNORECASE,
+)
+# what a label measures, never a drug given with it ("creatinine clearance", "blood glucose")
+_NO_INTERACTANT = frozenset({"creatinine", "blood", "serum", "plasma", "urine"})
+# "FENOPROFEN CALCIUM", "esomeprazole magnesium": the salt of the drug named just before it
+_WORD_BEFORE = re.compile(r"([A-Za-z][\w-]*)\s+$")
 _LIST_ITEM = r"[\w-]+(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)"  # "LDL-C, ", "TG and "
 # "apo B, and TG levels": the gene is one of a list of measured quantities
 _MEASURED_LIST_AFTER = re.compile(
@@ -472,6 +489,11 @@ class LabelRelationExtractor:
                     evidence.setdefault(ev.id, ev)
         return list(statements.values()), list(evidence.values())
 
+    def _salt_of_drug(self, before: str) -> bool:
+        """The word just before a salt word ("FENOPROFEN" of "FENOPROFEN CALCIUM") is a drug."""
+        m = _WORD_BEFORE.search(before)
+        return m is not None and self._resolve(m.group(1), EntityType.DRUG) is not None
+
     def _findings(
         self,
         doc: Document,
@@ -538,6 +560,13 @@ class LabelRelationExtractor:
                 negated = _limited(doc, sent, lm)
                 listed_after = lm.mention.end
             elif predicate is Predicate.INTERACTS_WITH:
+                word = norm(lm.mention.text)
+                if (
+                    word in _NO_INTERACTANT
+                    or _PART_OF_TERM_AFTER.match(doc.text[lm.mention.end : sent.end])
+                    or (word in SALT_WORDS and self._salt_of_drug(before))
+                ):
+                    continue  # "serotonin reuptake inhibitors", "FENOPROFEN CALCIUM": no drug of its own
                 if code in (CONTRAINDICATIONS, DO_NOT_USE) and _ALLERGY.search(before):
                     predicate = Predicate.CONTRAINDICATED_IN
                 else:

@@ -549,3 +549,29 @@ def test_a_condition_named_as_a_kind_of_product_is_no_condition():
     assert _section_statements("Do not use if you have a fever.", "50570-1", vocab, meta) == {
         ("ibuprofen", "CONTRAINDICATED_IN", "fever")
     }
+
+
+def test_a_substance_named_inside_a_class_a_pathway_a_measure_or_a_salt_is_no_interacting_drug():
+    vocab = VOCAB + [
+        Entity("MESH:D009288", D, "naproxen"),
+        Entity("MESH:D012701", D, "serotonin"),
+        Entity("MESH:D009638", D, "norepinephrine"),
+        Entity("MESH:D003404", D, "creatinine"),
+        Entity("MESH:D002118", D, "calcium"),
+        Entity("MESH:D008094", D, "lithium"),
+        Entity("MESH:D008727", D, "methotrexate"),
+        Entity("MESH:D005293", D, "fenoprofen"),
+    ]
+    meta = {"set_id": "nx", "version": "1", "active_moieties": "NAPROXEN"}
+    text = (
+        "Selective serotonin reuptake inhibitors and serotonin and norepinephrine reuptake "
+        "inhibitors increase the risk of bleeding. Calcium channel blockers lower blood pressure. "
+        "Monitor creatinine in patients on diuretics. Naproxen increased plasma lithium levels "
+        "and reduced methotrexate clearance. Do not combine with FENOPROFEN CALCIUM."
+    )
+    got = _section_statements(text, "34073-7", vocab, meta)
+    assert got == {
+        ("lithium", "INTERACTS_WITH", "naproxen"),
+        ("methotrexate", "INTERACTS_WITH", "naproxen"),
+        ("fenoprofen", "INTERACTS_WITH", "naproxen"),
+    }
