@@ -24,7 +24,9 @@ named as a drug class ("TNF blockers") or as a measured or changed quantity ("ap
 levels", "reduces LDL-C and apo B") modifies no response. A Mechanism of Action gene the
 sentence only measures ("insulin sensitivity", "levels of apo B", one of a list the drug
 "reduces"), or one in a sentence that neither names the drug nor states an action, is no
-target. A condition named as a kind of product ("pain reliever/fever reducer") is none.
+target. A condition named as a kind of product ("pain reliever/fever reducer", "other
+erectile dysfunction therapies", "anti-hypertensives") is none, and one patients are
+counselled about is no adverse effect.
 An adverse-reaction condition that is a risk factor, a history or the treated
 population ("patients with a prior history of peptic ulcer disease"), or a procedure's site
 ("following cataract surgery"), is no effect of the drug. A substance named inside a class,
@@ -108,7 +110,13 @@ _DRUG_CLASS_AFTER = re.compile(
     re.IGNORECASE,
 )
 # "pain reliever", "fever reducer", "allergy medicine": a kind of product, not a condition
-_PRODUCT_AFTER = re.compile(r"^[\s-]*(?:reducers?|relievers?|medicines?|medications?)\b", re.I)
+_PRODUCT_AFTER = re.compile(
+    r"^[\s-]*(?:reducers?|relievers?|medicines?|medications?|therapies|treatments|agents|drugs)\b", re.I
+)
+# "Anti-hypertensives", "antidiabetic": a class of drugs against the condition
+_ANTI_BEFORE = re.compile(r"\banti-?$", re.I)
+# "Counseling Patients About Sexually Transmitted Diseases": advice, not an effect
+_ADVICE_BEFORE = re.compile(r"\b(?:counsel\w*|advis\w*|educat\w*|inform\w*)\s+(?:\w+\s+){0,2}about\s+$", re.I)
 # a substance named as part of another term in an interaction sentence: a class ("serotonin
 # and norepinephrine reuptake inhibitors", "calcium channel blockers", "nitric oxide
 # donors"), a pathway or a measure ("the renin-angiotensin conversion pathway", "blood
@@ -511,8 +519,11 @@ class LabelRelationExtractor:
         listed_after: int | None = None  # end of the last indication: a list may go on
         for lm in mentions:
             etype = lm.entity.type
-            if etype is EntityType.DISEASE and _PRODUCT_AFTER.match(doc.text[lm.mention.end : sent.end]):
-                continue  # "any other pain reliever/fever reducer" names products, not conditions
+            if etype is EntityType.DISEASE and (
+                _PRODUCT_AFTER.match(doc.text[lm.mention.end : sent.end])
+                or _ANTI_BEFORE.search(doc.text[sent.start : lm.mention.start])
+            ):
+                continue  # "any other pain reliever/fever reducer", "anti-hypertensives": products
             before = doc.text[max(sent.start, lm.mention.start - 60) : lm.mention.start]
             predicate = rules.get(etype)
             qualifiers: tuple[tuple[str, str], ...] = ()
@@ -547,6 +558,7 @@ class LabelRelationExtractor:
                 qualifiers = (("action", action.value),)
             elif predicate is Predicate.CAUSES and (
                 _POPULATION.search(before)
+                or _ADVICE_BEFORE.search(before)
                 or _RISK_FACTOR.search(doc.text[sent.start : lm.mention.start])
                 or _PROCEDURE_AFTER.match(doc.text[lm.mention.end : sent.end])
             ):

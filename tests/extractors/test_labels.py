@@ -575,3 +575,21 @@ def test_a_substance_named_inside_a_class_a_pathway_a_measure_or_a_salt_is_no_in
         ("methotrexate", "INTERACTS_WITH", "naproxen"),
         ("fenoprofen", "INTERACTS_WITH", "naproxen"),
     }
+
+
+def test_therapies_classes_and_counselling_name_no_adverse_effect():
+    vocab = VOCAB + [
+        Entity("MESH:D000068677", D, "sildenafil"),
+        Entity("MESH:D007172", S, "erectile dysfunction"),
+        Entity("MESH:D006973", S, "hypertensives", ("hypertension",)),
+        Entity("MESH:D012749", S, "sexually transmitted diseases"),
+        Entity("MESH:D011317", S, "priapism"),
+    ]
+    meta = {"set_id": "sd", "version": "1", "active_moieties": "SILDENAFIL"}
+    text = (
+        "Combination with other PDE5 Inhibitors or Other Erectile Dysfunction Therapies. "
+        "Hypotension when Co-administered with Alpha-blockers or Anti-hypertensives. "
+        "Counseling Patients About Sexually Transmitted Diseases. "
+        "Prolonged Erection and Priapism."
+    )
+    assert _section_statements(text, "34084-4", vocab, meta) == {("sildenafil", "CAUSES", "priapism")}
