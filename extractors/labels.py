@@ -519,12 +519,11 @@ class LabelRelationExtractor:
         listed_after: int | None = None  # end of the last indication: a list may go on
         for lm in mentions:
             etype = lm.entity.type
-            if etype is EntityType.DISEASE and (
-                _PRODUCT_AFTER.match(doc.text[lm.mention.end : sent.end])
-                or _ANTI_BEFORE.search(doc.text[sent.start : lm.mention.start])
-            ):
+            lead = doc.text[sent.start : lm.mention.start]  # the sentence up to the mention
+            rest = doc.text[lm.mention.end : sent.end]  # and after it
+            if etype is EntityType.DISEASE and (_PRODUCT_AFTER.match(rest) or _ANTI_BEFORE.search(lead)):
                 continue  # "any other pain reliever/fever reducer", "anti-hypertensives": products
-            before = doc.text[max(sent.start, lm.mention.start - 60) : lm.mention.start]
+            before = lead[-60:]
             predicate = rules.get(etype)
             qualifiers: tuple[tuple[str, str], ...] = ()
             note = ""
@@ -532,11 +531,10 @@ class LabelRelationExtractor:
             if etype in (EntityType.GENE, EntityType.VARIANT) and (
                 genotype or code == PHARMACOGENOMICS
             ):
-                after = doc.text[lm.mention.end : sent.end]
                 if (
-                    _DRUG_CLASS_AFTER.match(after)
-                    or _MEASURED_AFTER.match(after)
-                    or _MEASURED_LIST_AFTER.match(after)
+                    _DRUG_CLASS_AFTER.match(rest)
+                    or _MEASURED_AFTER.match(rest)
+                    or _MEASURED_LIST_AFTER.match(rest)
                     or _MEASURED_BEFORE.search(before)
                     or _CHANGED_BEFORE.search(before)
                 ):
@@ -547,9 +545,8 @@ class LabelRelationExtractor:
                 continue
             elif predicate is Predicate.TARGETS:
                 action = target_action(sent.text)
-                after = doc.text[lm.mention.end : min(sent.end, lm.mention.end + 30)]
                 if (
-                    _MEASURED_AFTER.match(after)
+                    _MEASURED_AFTER.match(rest[:30])
                     or _MEASURED_BEFORE.search(before)
                     or _CHANGED_LIST_BEFORE.search(before)
                     or (action is TargetAction.UNKNOWN and not drug_named)
@@ -559,8 +556,8 @@ class LabelRelationExtractor:
             elif predicate is Predicate.CAUSES and (
                 _POPULATION.search(before)
                 or _ADVICE_BEFORE.search(before)
-                or _RISK_FACTOR.search(doc.text[sent.start : lm.mention.start])
-                or _PROCEDURE_AFTER.match(doc.text[lm.mention.end : sent.end])
+                or _RISK_FACTOR.search(lead)
+                or _PROCEDURE_AFTER.match(rest)
             ):
                 continue  # who was treated ("in patients with rheumatoid arthritis"), or a risk
             elif predicate is Predicate.TREATS:
@@ -575,7 +572,7 @@ class LabelRelationExtractor:
                 word = norm(lm.mention.text)
                 if (
                     word in _NO_INTERACTANT
-                    or _PART_OF_TERM_AFTER.match(doc.text[lm.mention.end : sent.end])
+                    or _PART_OF_TERM_AFTER.match(rest)
                     or (word in SALT_WORDS and self._salt_of_drug(before))
                 ):
                     continue  # "serotonin reuptake inhibitors", "FENOPROFEN CALCIUM": no drug of its own
