@@ -173,6 +173,17 @@ class LinkerConfig:
     # Chosen on BioRED dev, held-out NER, train-only KB: Gene 0.415 -> 0.512 (P 0.461 ->
     # 0.815); variants keep their gene-anchored ids (unlinking them too lost on train)
     human_genes_only: bool = True
+    # in a drug label, a gene mention of three characters or fewer that only a gene's alias
+    # names stays unlinked: labels' short capitals are lab tests and pharmacokinetic terms
+    # ("CPK" is creatine kinase, not PIK3C2A's alias; "AST", "GFR", "FPG", "CL/F"); approved
+    # symbols ("ACE", "CRP") and names from the curated corpora still link
+    label_short_aliases: bool = False
+
+
+# documents written as drug labels (``loaders.spl``, ``loaders.openfda``)
+LABEL_SOURCES = frozenset({"spl", "openfda"})
+SHORT_ALIAS = 3  # letters and digits
+_ALNUM = re.compile(r"[^a-z0-9]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +203,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "9"  # bump when a rule changes what the same KB links
+    rules_version = "10"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,
@@ -554,6 +565,12 @@ class DictionaryLinker:
                     if which != "own"
                     else choice
                 )
+        if doc.source in LABEL_SOURCES and not self.config.label_short_aliases:
+            best = {
+                i: c
+                for i, c in best.items()
+                if not _label_short_alias(mentions[i], c, self.kb.entity(c.row).name)
+            }
         linked: list[LinkedMention] = []
         for i, m in enumerate(mentions):
             choice = best.get(i)
@@ -689,6 +706,19 @@ class DictionaryLinker:
                             offer(hits[0][1], round(SCORE_SUBSPAN * n / len(words) + 0.1, 4))
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         return [(self._entity(row), score) for row, score in ranked]
+
+
+def _label_short_alias(m: Mention, choice: _Choice, symbol: str) -> bool:
+    """A short gene mention that only an alias links (see ``label_short_aliases``); the
+    gene's ``symbol`` written with a hyphen ("IL-6" for IL6) is no alias."""
+    key = _ALNUM.sub("", m.text.lower())
+    return (
+        m.type is EntityType.GENE
+        and choice.how == "exact"
+        and choice.score == SCORE_EXACT_WEAK
+        and len(key) <= SHORT_ALIAS
+        and key != _ALNUM.sub("", symbol.lower())
+    )
 
 
 def _expand(

@@ -731,3 +731,36 @@ def test_the_loose_key_reads_plurals_as_their_singular(plural, one):
     from extractors.linking.normalize import singular
 
     assert singular(plural) == one
+
+
+def test_a_labels_short_capitals_link_to_no_gene_through_an_alias_alone():
+    records = [
+        KBRecord("NCBIGene:5286", G, "PIK3C2A"),
+        KBRecord("NCBIGene:3569", G, "IL6"),
+        KBRecord("NCBIGene:1401", G, "CRP"),
+        KBRecord("NCBIGene:1636", G, "ACE"),
+    ]
+    names = [
+        (0, RANK_PREFERRED * S, "PIK3C2A"),
+        (0, RANK_ALIAS * S, "CPK"),  # an alias of PIK3C2A, and the lab test creatine kinase
+        (1, RANK_PREFERRED * S, "IL6"),
+        (1, RANK_ALIAS * S, "IL-6"),
+        (2, RANK_PREFERRED * S, "CRP"),
+        (3, RANK_PREFERRED * S, "ACE"),
+        (3, RANK_CORPUS * S, "ACE"),
+    ]
+    kb = KnowledgeBase.from_data(KBData(records, names, []))
+    text = "Elevations of CPK, CRP and IL-6 were seen with the ACE inhibitor."
+    genes = [mention(t, text, G) for t in ("CPK", "CRP", "IL-6", "ACE")]
+
+    def linked(source: str, **config) -> list[str | None]:
+        lk = DictionaryLinker(kb=kb, config=LinkerConfig(fuzzy=False, **config))
+        out = lk.link(Document("SPL:x@1", source, text), genes)
+        return [lm.entity.id if lm.entity else None for lm in out]
+
+    # in a label, "CPK" stays a mention; an approved symbol, the symbol hyphenated and a
+    # corpus reading still link
+    label = [None, "NCBIGene:1401", "NCBIGene:3569", "NCBIGene:1636"]
+    assert linked("spl") == linked("openfda") == label
+    # literature keeps the alias reading, and so does a label with the rule off
+    assert linked("pubmed")[0] == linked("spl", label_short_aliases=True)[0] == "NCBIGene:5286"
