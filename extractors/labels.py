@@ -259,6 +259,20 @@ _MEASURED_BEFORE = re.compile(
     re.IGNORECASE,
 )
 
+# for a mechanism sentence, anywhere before in the clause when no action or means comes
+# between: "changes in the levels of adhesion molecules responsible for leukocyte migration
+# (ELAM-1, VCAM-1, and ICAM-1"; not "lowers levels of LDL-C by inhibiting HMG-CoA reductase"
+_LEVELS_OF = re.compile(
+    r".*\b(?:levels?|concentrations?)\s*(?:of|,?\s*(?:including|such as))\b(" + _CLAUSE_REST + ")",
+    re.I | re.S,
+)
+_MEANS = re.compile(r"\b(?:by|via|through)\b", re.I)
+# what sets off the effect the drug acts against, not the drug's target: "platelet
+# aggregation is inhibited in response to various stimuli such as ... collagen"
+_STIMULI_BEFORE = re.compile(
+    r"\b(?:stimul(?:i|us)|triggers?)\s*,?\s+(?:such\s+as|including|like)\b" + _CLAUSE_REST, re.I
+)
+
 
 _PACKAGING = re.compile(r"^\s*(?:USP|NF|NDC(?:\s*[#:]?\s*[\d-]+)?)\s*$", re.IGNORECASE)
 _COMPANY_WORDS = frozenset(
@@ -337,7 +351,7 @@ class LabelRelationExtractor:
     """
 
     name = "label-rules"
-    version = "4"  # bump when a rule changes what a label states
+    version = "5"  # bump when a rule changes what a label states
 
     def __init__(self, linker_lookup: LinkerLookup, *, min_subject_score: float = 0.9) -> None:
         self._resolve = _resolver(linker_lookup, min_subject_score)
@@ -547,11 +561,12 @@ class LabelRelationExtractor:
                 action = target_action(sent.text)
                 if (
                     _MEASURED_AFTER.match(rest[:30])
-                    or _MEASURED_BEFORE.search(before)
+                    or _levels_of(lead)
                     or _CHANGED_LIST_BEFORE.search(before)
+                    or _STIMULI_BEFORE.search(lead)
                     or (action is TargetAction.UNKNOWN and not drug_named)
                 ):
-                    continue  # measured, or a sentence that neither names the drug nor acts
+                    continue  # measured, a stimulus, or a sentence that neither names the drug nor acts
                 qualifiers = (("action", action.value),)
             elif predicate is Predicate.CAUSES and (
                 _POPULATION.search(before)
@@ -586,6 +601,15 @@ class LabelRelationExtractor:
             seen.add(key)
             out.append(_Finding(predicate, lm, qualifiers, note, negated))
         return out
+
+
+def _levels_of(lead: str) -> bool:
+    """The clause before a gene measures it (``_LEVELS_OF``) with no action or means between."""
+    m = _LEVELS_OF.search(lead)
+    if m is None:
+        return False
+    between = m.group(1)
+    return target_action(between) is TargetAction.UNKNOWN and not _MEANS.search(between)
 
 
 def _states_indication(

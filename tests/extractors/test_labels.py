@@ -447,6 +447,28 @@ def test_mechanism_genes_the_sentence_only_measures_are_no_targets():
     assert _section_statements(alone, "43679-0", vocab, meta) == {("metformin", "TARGETS", "apo B")}
 
 
+def test_mechanism_genes_measured_further_back_or_named_as_stimuli_are_no_targets():
+    vocab = VOCAB + [
+        Entity("DRUGBANK:DB00051", D, "adalimumab"),
+        Entity("NCBIGene:7124", G, "TNF"),
+        Entity("NCBIGene:7412", G, "VCAM-1"),
+        Entity("NCBIGene:1277", G, "collagen"),
+        Entity("NCBIGene:3156", G, "HMG-CoA reductase"),
+    ]
+    meta = {"set_id": "a", "version": "1", "active_moieties": "ADALIMUMAB"}
+    text = (
+        "Adalimumab binds TNF and modulates responses regulated by TNF, including changes in the "
+        "levels of adhesion molecules responsible for leukocyte migration (VCAM-1). "
+        "Adalimumab inhibits aggregation in response to stimuli such as collagen."
+    )
+    assert _section_statements(text, "43679-0", vocab, meta) == {("adalimumab", "TARGETS", "TNF")}
+    # an action or a means between the measure and the gene: the gene is acted on
+    acted = "Adalimumab lowers levels of LDL-C by inhibiting HMG-CoA reductase."
+    assert _section_statements(acted, "43679-0", vocab, meta) == {
+        ("adalimumab", "TARGETS", "HMG-CoA reductase")
+    }
+
+
 def test_risk_factors_histories_and_surgery_sites_are_no_adverse_effects():
     vocab = VOCAB + [
         Entity("MESH:D000140", S, "lactic acidosis"),
