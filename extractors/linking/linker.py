@@ -124,6 +124,7 @@ _CYP = re.compile(
     r"(?:\s+(?:enzymes?|isoenzymes?|isozymes?|isoforms?))?$",
     re.IGNORECASE,
 )
+_ROOT = re.compile(r"[A-Z]+")
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+(?=[A-Z0-9(])")
 
 
@@ -178,12 +179,19 @@ class LinkerConfig:
     # ("CPK" is creatine kinase, not PIK3C2A's alias; "AST", "GFR", "FPG", "CL/F"); approved
     # symbols ("ACE", "CRP") and names from the curated corpora still link
     label_short_aliases: bool = False
+    # a gene alias several genes share goes to the one of the family of the document's other
+    # genes (see ``_family_ties``)
+    family_ties: bool = True
 
 
 # documents written as drug labels (``loaders.spl``, ``loaders.openfda``)
 LABEL_SOURCES = frozenset({"spl", "openfda"})
 SHORT_ALIAS = 3  # letters and digits
 _ALNUM = re.compile(r"[^a-z0-9]")
+# a gene alias may be matched loosely (spaces, hyphens, a plural) only by a mention shaped
+# like a symbol: "MATE-1" is MATE1 (SLC47A1); "Beta", "RA-I", "CL/F" and "4.3" are no
+# gene's alias written otherwise (SUCLA2, GDF1, CRLF1, TAF8 before)
+_SYMBOL_SHAPED = re.compile(r"(?=.*[a-z])(?=.*\d)[a-z0-9]{4,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +295,8 @@ class DictionaryLinker:
             weak = rank // 10 > RANK_SYNONYM or rank % 10 >= 5
             return _Choice(row, SCORE_EXACT_WEAK if weak else SCORE_EXACT, "exact")
         loose = [h for h in kb.lookup_loose(text, etype) if self._case_fits(text, h[1])]
+        if etype is EntityType.GENE and not _SYMBOL_SHAPED.fullmatch(_ALNUM.sub("", text.lower())):
+            loose = [h for h in loose if h[0] // 10 <= RANK_SYNONYM]
         if loose:
             return _Choice(loose[0][1], SCORE_LOOSE, "loose")
         return None
@@ -565,6 +575,8 @@ class DictionaryLinker:
                     if which != "own"
                     else choice
                 )
+        if self.config.family_ties:
+            best = self._family_ties(mentions, best)
         if doc.source in LABEL_SOURCES and not self.config.label_short_aliases:
             best = {
                 i: c
@@ -596,6 +608,39 @@ class DictionaryLinker:
                 for lm in linked
             ]
         return linked
+
+    def _family_ties(
+        self, mentions: Sequence[Mention], best: dict[int, _Choice]
+    ) -> dict[int, _Choice]:
+        """A gene alias several genes share, read as the one of the family the document's
+        other genes belong to: beside OAT3 (SLC22A8), "OAT1" is SLC22A6, not KCNK3, and
+        beside MATE1 (SLC47A1) "OCT2" is SLC22A2, not POU2F2."""
+        ties: dict[int, list[int]] = {}
+        for i, choice in best.items():
+            m = mentions[i]
+            if (
+                m.type is EntityType.GENE
+                and choice.how == "exact"
+                and choice.score == SCORE_EXACT_WEAK
+            ):
+                hits = self.kb.lookup_exact(m.text, EntityType.GENE)
+                rank = next((r for r, row in hits if row == choice.row), None)
+                rows = [row for r, row in hits if r == rank]
+                if len(rows) > 1:
+                    ties[i] = rows
+        if not ties:
+            return best
+        stems = {
+            _family(self.kb.entity(c.row).name)
+            for i, c in best.items()
+            if i not in ties and mentions[i].type is EntityType.GENE
+        }
+        out = dict(best)
+        for i, rows in ties.items():
+            fits = [row for row in rows if _family(self.kb.entity(row).name) in stems]
+            if len(fits) == 1:
+                out[i] = _Choice(fits[0], best[i].score, best[i].how)
+        return out
 
     def _retype(self, m: Mention) -> LinkedMention | None:
         """An unlinked drug or disease mention that is plainly a gene or a variant: an
@@ -706,6 +751,13 @@ class DictionaryLinker:
                             offer(hits[0][1], round(SCORE_SUBSPAN * n / len(words) + 0.1, 4))
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         return [(self._entity(row), score) for row, score in ranked]
+
+
+def _family(symbol: str) -> str:
+    """A gene symbol's leading letters, its family's root: SLC22A8 and SLC47A1 -> SLC,
+    POU2F2 -> POU."""
+    m = _ROOT.match(symbol)
+    return m.group(0) if m else symbol
 
 
 def _label_short_alias(m: Mention, choice: _Choice, symbol: str) -> bool:

@@ -764,3 +764,43 @@ def test_a_labels_short_capitals_link_to_no_gene_through_an_alias_alone():
     assert linked("spl") == linked("openfda") == label
     # literature keeps the alias reading, and so does a label with the rule off
     assert linked("pubmed")[0] == linked("spl", label_short_aliases=True)[0] == "NCBIGene:5286"
+
+
+def test_a_shared_gene_alias_goes_to_the_family_of_the_documents_other_genes():
+    records = [
+        KBRecord("NCBIGene:3777", G, "KCNK3"),
+        KBRecord("NCBIGene:9356", G, "SLC22A6"),
+        KBRecord("NCBIGene:9376", G, "SLC22A8"),
+    ]
+    names = [
+        (0, RANK_PREFERRED * S, "KCNK3"),
+        (0, RANK_ALIAS * S, "OAT1"),  # first of the tie: the KB's order would pick it
+        (1, RANK_PREFERRED * S, "SLC22A6"),
+        (1, RANK_ALIAS * S, "OAT1"),
+        (2, RANK_PREFERRED * S, "SLC22A8"),
+        (2, RANK_ALIAS * S, "OAT3"),
+    ]
+    kb = KnowledgeBase.from_data(KBData(records, names, []))
+    lk = DictionaryLinker(kb=kb, config=LinkerConfig(fuzzy=False))
+    both = "It is a substrate of OAT1 and OAT3."
+    linked = lk.link(Document("PMID:1", "pubmed", both), [mention(t, both, G) for t in ("OAT1", "OAT3")])
+    assert [lm.entity.id for lm in linked] == ["NCBIGene:9356", "NCBIGene:9376"]
+    # alone, nothing tells the tie apart: the KB's first reading stays
+    alone = "It is a substrate of OAT1."
+    (one,) = lk.link(Document("PMID:2", "pubmed", alone), [mention("OAT1", alone, G)])
+    assert one.entity.id == "NCBIGene:3777"
+
+
+def test_a_gene_alias_matches_loosely_only_a_symbol_shaped_mention():
+    records = [KBRecord("NCBIGene:55244", G, "SLC47A1"), KBRecord("NCBIGene:8803", G, "SUCLA2")]
+    names = [
+        (0, RANK_PREFERRED * S, "SLC47A1"),
+        (0, RANK_ALIAS * S, "MATE1"),
+        (1, RANK_PREFERRED * S, "SUCLA2"),
+        (1, RANK_ALIAS * S, "BETA"),  # an alias in the gene vocabulary, and an English word
+    ]
+    lk = DictionaryLinker(kb=KnowledgeBase.from_data(KBData(records, names, [])), config=LinkerConfig(fuzzy=False))
+    assert lk.lookup("MATE-1", [G])[0][0].id == "NCBIGene:55244"
+    text = "MATE-1 and the Betas"
+    linked = lk.link(Document("PMID:3", "pubmed", text), [mention(t, text, G) for t in ("MATE-1", "Betas")])
+    assert [lm.entity.id if lm.entity else None for lm in linked] == ["NCBIGene:55244", None]
