@@ -124,6 +124,14 @@ _CYP = re.compile(
     r"(?:\s+(?:enzymes?|isoenzymes?|isozymes?|isoforms?))?$",
     re.IGNORECASE,
 )
+# the cytochrome P450 superfamily without a member named ("metabolized by cytochrome P450
+# enzymes", "CYP450", "P-450"): a family, not one gene (corpus readings and aliases gave
+# CYP2F1, CYP2B6 or PPIG); "cytochrome P450 3A4" is read by ``_CYP``
+_CYP_FAMILY = re.compile(
+    r"(?:human\s+)?(?:(?:the\s+)?cytochrome\s+)?(?:p-?\s?450|cyp-?\s?450|cyps?)"
+    r"(?:\s*\(cyp\))?(?:\s+(?:enzymes?|isoenzymes?|isozymes?|isoforms?|system|family|superfamily))?",
+    re.IGNORECASE,
+)
 _ROOT = re.compile(r"[A-Z]+")
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+(?=[A-Z0-9(])")
 
@@ -343,7 +351,9 @@ class DictionaryLinker:
         out: list[_Choice | None] = []
         misses: dict[EntityType, list[int]] = {}
         for i, (text, etype) in enumerate(queries):
-            if self.kb.is_unlinkable(text, etype):
+            if self.kb.is_unlinkable(text, etype) or (
+                etype is EntityType.GENE and _CYP_FAMILY.fullmatch(text.strip())
+            ):
                 out.append(None)
                 continue
             choice = self._named(text, etype)

@@ -804,3 +804,18 @@ def test_a_gene_alias_matches_loosely_only_a_symbol_shaped_mention():
     text = "MATE-1 and the Betas"
     linked = lk.link(Document("PMID:3", "pubmed", text), [mention(t, text, G) for t in ("MATE-1", "Betas")])
     assert [lm.entity.id if lm.entity else None for lm in linked] == ["NCBIGene:55244", None]
+
+
+def test_the_cytochrome_p450_superfamily_is_no_one_gene():
+    records = [KBRecord("NCBIGene:1572", G, "CYP2F1"), KBRecord("NCBIGene:1576", G, "CYP3A4")]
+    names = [
+        (0, RANK_PREFERRED * S, "CYP2F1"),
+        (0, RANK_CORPUS * S, "cytochrome P450"),  # one corpus annotation read it so
+        (0, RANK_ALIAS * S, "P450"),
+        (1, RANK_PREFERRED * S, "CYP3A4"),
+    ]
+    lk = DictionaryLinker(kb=KnowledgeBase.from_data(KBData(records, names, [])), config=LinkerConfig(fuzzy=False))
+    text = "It is metabolized by cytochrome P450 enzymes, by P450 and by cytochrome P450 3A4."
+    family = ("cytochrome P450 enzymes", "P450", "cytochrome P450 3A4")
+    linked = lk.link(Document("PMID:4", "pubmed", text), [mention(t, text, G) for t in family])
+    assert [lm.entity.id if lm.entity else None for lm in linked] == [None, None, "NCBIGene:1576"]
