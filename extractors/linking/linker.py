@@ -41,7 +41,7 @@ from extractors.abbreviations import Abbreviation, AbbreviationFinder, long_form
 from extractors.base import Failure, LinkedMention
 from extractors.linking.fuzzy import FuzzyIndex, adds_no_word
 from extractors.linking.kb import NAMES_FILE, RANK_SYNONYM, KnowledgeBase, read_meta
-from extractors.linking.normalize import is_stop_word, norm, strip_salt, tokens
+from extractors.linking.normalize import is_stop_word, norm, singular, strip_salt, tokens
 from extractors.linking.rewrites import name_rewrites
 from extractors.linking.species import non_human_document
 from extractors.linking.variants import VariantResolver
@@ -303,11 +303,21 @@ class DictionaryLinker:
             weak = rank // 10 > RANK_SYNONYM or rank % 10 >= 5
             return _Choice(row, SCORE_EXACT_WEAK if weak else SCORE_EXACT, "exact")
         loose = [h for h in kb.lookup_loose(text, etype) if self._case_fits(text, h[1])]
-        if etype is EntityType.GENE and not _SYMBOL_SHAPED.fullmatch(_ALNUM.sub("", text.lower())):
-            loose = [h for h in loose if h[0] // 10 <= RANK_SYNONYM]
+        if etype is EntityType.GENE:
+            loose = [h for h in loose if self._gene_loosely(text, h)]
         if loose:
             return _Choice(loose[0][1], SCORE_LOOSE, "loose")
         return None
+
+    def _gene_loosely(self, text: str, hit: tuple[int, int]) -> bool:
+        """Whether a loose match stands for a gene: a letter is never a stop word in a gene's
+        name ("apo A" is not AOPEP's alias APO, "lipoprotein" not lipoprotein(a)), and an alias
+        is matched loosely only by a symbol-shaped mention (``_SYMBOL_SHAPED``)."""
+        rank, row = hit
+        if rank // 10 > RANK_SYNONYM and not _SYMBOL_SHAPED.fullmatch(_ALNUM.sub("", text.lower())):
+            return False
+        key = _every_word(text)
+        return any(_every_word(s) == key for s in self.kb.surfaces(row))
 
     def _named(self, text: str, etype: EntityType) -> _Choice | None:
         """The dictionary's choice for the text, else, for the ``rewrite_types``, for
@@ -761,6 +771,11 @@ class DictionaryLinker:
                             offer(hits[0][1], round(SCORE_SUBSPAN * n / len(words) + 0.1, 4))
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         return [(self._entity(row), score) for row, score in ranked]
+
+
+def _every_word(text: str) -> str:
+    """The loose key with its stop words kept: no spaces, plurals as their singular."""
+    return "".join(singular(w) for w in norm(text).split())
 
 
 def _family(symbol: str) -> str:

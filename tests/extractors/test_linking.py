@@ -9,6 +9,7 @@ from extractors.linking.fuzzy import adds_no_word
 from extractors.linking.kb import (
     RANK_ALIAS,
     RANK_CORPUS,
+    RANK_NAME,
     RANK_PREFERRED,
     RANK_SYNONYM,
     KBData,
@@ -819,3 +820,25 @@ def test_the_cytochrome_p450_superfamily_is_no_one_gene():
     family = ("cytochrome P450 enzymes", "P450", "cytochrome P450 3A4")
     linked = lk.link(Document("PMID:4", "pubmed", text), [mention(t, text, G) for t in family])
     assert [lm.entity.id if lm.entity else None for lm in linked] == [None, None, "NCBIGene:1576"]
+
+
+def test_a_letter_in_a_gene_name_is_no_stop_word_for_the_loose_match():
+    records = [
+        KBRecord("NCBIGene:4128", G, "MAOA"),
+        KBRecord("NCBIGene:84909", G, "AOPEP"),
+        KBRecord("NCBIGene:6582", G, "SLC22A2"),
+    ]
+    names = [
+        (0, RANK_PREFERRED * S, "MAOA"),
+        (0, RANK_NAME * S, "monoamine oxidase A"),
+        (1, RANK_PREFERRED * S, "AOPEP"),
+        (1, RANK_ALIAS * S, "APO"),
+        (2, RANK_PREFERRED * S, "SLC22A2"),
+        (2, RANK_NAME * S, "organic cation transporter 2"),
+    ]
+    lk = DictionaryLinker(kb=KnowledgeBase.from_data(KBData(records, names, [])), config=LinkerConfig(fuzzy=False))
+    text = "monoamine oxidase, apo A, monoamine oxidases A and organic cation transporters 2"
+    said = ("monoamine oxidase", "apo A", "monoamine oxidases A", "organic cation transporters 2")
+    linked = lk.link(Document("PMID:5", "pubmed", text), [mention(t, text, G) for t in said])
+    # the family and "apo A" are no member; a plural is still its singular
+    assert [lm.entity.id if lm.entity else None for lm in linked] == [None, None, "NCBIGene:4128", "NCBIGene:6582"]
