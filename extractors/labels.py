@@ -34,6 +34,11 @@ a pathway or a measure ("serotonin and norepinephrine reuptake inhibitors", "cal
 blockers", "creatinine clearance"), or the salt of a drug ("FENOPROFEN CALCIUM"), is no
 interacting drug.
 
+A Contraindications sentence that reports reactions ("Hypersensitivity reactions have been
+reported, including rash and urticaria") states adverse effects, not contraindications, unless
+it also advises against use; a cross-reference's heading in it names nothing. A target named
+without an action where the label states one action for it elsewhere is that one statement.
+
 Negation and speculation cues ("is not indicated for", "may cause") mark the evidence.
 Evidence: ``document_id`` is ``SPL:<setid>@<version>`` (set id and version), ``section``
 the LOINC code, ``source_kind`` LABEL. The label drug is rarely named in the sentence, so
@@ -274,6 +279,16 @@ _STIMULI_BEFORE = re.compile(
 )
 
 
+# a contraindications sentence that reports what happened to patients, not a condition the
+# drug must not be given in: "Hypersensitivity reactions have been reported, including rash"
+_REPORTED = re.compile(r"\b(?:ha(?:s|ve)\s+been|were|was)\s+(?:\w+\s+)?reported\b", re.I)
+# unless it also says whom not to give the drug to ("... has been reported in such patients,
+# sulindac should not be administered to patients with ...")
+_ADVISES = re.compile(r"\b(?:contraindicated|should\s+not|must\s+not|do\s+not|avoid\w*|caution)\b", re.I)
+# inside a cross-reference that is still open: "(see WARNINGS: ... Preexisting Asthma"
+_SEE_REFERENCE = re.compile(r"[(\[]\s*see\b[^)\]]*$", re.I)
+
+
 _PACKAGING = re.compile(r"^\s*(?:USP|NF|NDC(?:\s*[#:]?\s*[\d-]+)?)\s*$", re.IGNORECASE)
 _COMPANY_WORDS = frozenset(
     {
@@ -351,7 +366,7 @@ class LabelRelationExtractor:
     """
 
     name = "label-rules"
-    version = "5"  # bump when a rule changes what a label states
+    version = "6"  # bump when a rule changes what a label states
 
     def __init__(self, linker_lookup: LinkerLookup, *, min_subject_score: float = 0.9) -> None:
         self._resolve = _resolver(linker_lookup, min_subject_score)
@@ -509,7 +524,7 @@ class LabelRelationExtractor:
                         note=f.note,
                     )
                     evidence.setdefault(ev.id, ev)
-        return list(statements.values()), list(evidence.values())
+        return _settle_actions(statements, evidence)
 
     def _salt_of_drug(self, before: str) -> bool:
         """The word just before a salt word ("FENOPROFEN" of "FENOPROFEN CALCIUM") is a drug."""
@@ -528,6 +543,7 @@ class LabelRelationExtractor:
         one of the label's own drugs (or its product)."""
         rules = SECTION_RULES.get(code or "", {})
         genotype = bool(_GENOTYPE.search(sent.text))
+        reported = bool(_REPORTED.search(sent.text)) and not _ADVISES.search(sent.text)
         out: list[_Finding] = []
         seen: set[tuple[str, str, bool]] = set()
         listed_after: int | None = None  # end of the last indication: a list may go on
@@ -539,6 +555,10 @@ class LabelRelationExtractor:
                 continue  # "any other pain reliever/fever reducer", "anti-hypertensives": products
             before = lead[-60:]
             predicate = rules.get(etype)
+            if predicate is Predicate.CONTRAINDICATED_IN and reported:
+                if _SEE_REFERENCE.search(lead):
+                    continue  # "(see PRECAUTIONS: Preexisting Asthma)": a heading, no condition
+                predicate = Predicate.CAUSES  # "reactions have been reported, including rash"
             qualifiers: tuple[tuple[str, str], ...] = ()
             note = ""
             negated = False
@@ -601,6 +621,33 @@ class LabelRelationExtractor:
             seen.add(key)
             out.append(_Finding(predicate, lm, qualifiers, note, negated))
         return out
+
+
+def _settle_actions(
+    statements: Mapping[str, Statement], evidence: Mapping[str, Evidence]
+) -> tuple[list[Statement], list[Evidence]]:
+    """A target the label names without an action ("sildenafil is selective for PDE5") where
+    it states one action elsewhere ("by inhibiting ... PDE5") is that one statement, not a
+    second edge with an unknown action."""
+    unknown = TargetAction.UNKNOWN.value
+    known: dict[tuple[str, str], list[str]] = {}
+    for st in statements.values():
+        if st.predicate is Predicate.TARGETS and st.qualifier("action") != unknown:
+            known.setdefault((st.subject, st.object), []).append(st.key)
+    moved = {
+        key: known[st.subject, st.object][0]
+        for key, st in statements.items()
+        if st.predicate is Predicate.TARGETS
+        and st.qualifier("action") == unknown
+        and len(known.get((st.subject, st.object), ())) == 1
+    }
+    if not moved:
+        return list(statements.values()), list(evidence.values())
+    settled: dict[str, Evidence] = {}
+    for ev in evidence.values():
+        ev = replace(ev, statement_key=moved.get(ev.statement_key, ev.statement_key))
+        settled.setdefault(ev.id, ev)
+    return [st for key, st in statements.items() if key not in moved], list(settled.values())
 
 
 def _levels_of(lead: str) -> bool:

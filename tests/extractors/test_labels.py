@@ -469,6 +469,40 @@ def test_mechanism_genes_measured_further_back_or_named_as_stimuli_are_no_target
     }
 
 
+def test_a_target_named_without_an_action_joins_the_action_the_label_states():
+    vocab = VOCAB + [Entity("MESH:D000068677", D, "sildenafil"), Entity("NCBIGene:8654", G, "PDE5")]
+    meta = {"set_id": "v", "version": "1", "active_moieties": "SILDENAFIL"}
+    text = "Sildenafil is selective for PDE5. Sildenafil inhibits PDE5 in the corpus cavernosum."
+    doc = Document.from_sections("SPL:v@1", "spl", [("43679-0", text, "43679-0")], metadata=meta)
+    linker = DictionaryLinker(vocab)
+    ex = LabelRelationExtractor(linker)
+    statements, evidence = ex.extract(doc, RuleSentenceSplitter().split(doc), linker.mentions(doc))
+    (target,) = statements
+    assert target.qualifier("action") == "inhibitor"
+    assert [ev.statement_key for ev in evidence] == [target.key, target.key]
+    # alone, a sentence without an action still states a target, of unknown action
+    alone = _section_statements("Sildenafil is selective for PDE5.", "43679-0", vocab, meta)
+    assert alone == {("sildenafil", "TARGETS", "PDE5")}
+
+
+def test_reactions_a_contraindications_section_reports_are_adverse_effects():
+    vocab = VOCAB + [
+        Entity("MESH:D000068677", D, "sildenafil"),
+        Entity("MESH:D014581", S, "urticaria"),
+        Entity("MESH:D001249", S, "asthma"),
+    ]
+    meta = {"set_id": "v", "version": "1", "active_moieties": "SILDENAFIL"}
+    reported = "Hypersensitivity reactions have been reported, including urticaria."
+    assert _section_statements(reported, "34070-3", vocab, meta) == {("sildenafil", "CAUSES", "urticaria")}
+    # a cross-reference names a heading, and a sentence that also advises is a contraindication
+    see = "Severe reactions have been reported in such patients (see PRECAUTIONS: Preexisting Asthma)."
+    assert _section_statements(see, "34070-3", vocab, meta) == set()
+    advice = "Bronchospasm has been reported; sildenafil should not be given to patients with asthma."
+    assert _section_statements(advice, "34070-3", vocab, meta) == {
+        ("sildenafil", "CONTRAINDICATED_IN", "asthma")
+    }
+
+
 def test_risk_factors_histories_and_surgery_sites_are_no_adverse_effects():
     vocab = VOCAB + [
         Entity("MESH:D000140", S, "lactic acidosis"),
