@@ -39,6 +39,9 @@ reported, including rash and urticaria") states adverse effects, not contraindic
 it also advises against use; a cross-reference's heading in it names nothing. A target named
 without an action where the label states one action for it elsewhere is that one statement.
 
+In the sections that name interacting drugs, drug classes the tagger left out ("NSAIDs",
+"diuretics", "anticoagulants", "CYP3A4 inhibitors") are read and linked like any name.
+
 Negation and speculation cues ("is not indicated for", "may cause") mark the evidence.
 Evidence: ``document_id`` is ``SPL:<setid>@<version>`` (set id and version), ``section``
 the LOINC code, ``source_kind`` LABEL. The label drug is rarely named in the sentence, so
@@ -63,6 +66,7 @@ from kg.model import (
     Entity,
     EntityType,
     Evidence,
+    Mention,
     Predicate,
     Sentence,
     SourceKind,
@@ -279,6 +283,17 @@ _STIMULI_BEFORE = re.compile(
 )
 
 
+# drug classes labels name as interacting drugs (linked like any name; see ``_class_mentions``)
+_DRUG_CLASS = re.compile(
+    r"\b(?:NSAIDs?|non-?steroidal anti-inflammatory drugs?|SSRIs?|selective serotonin reuptake "
+    r"inhibitors?|monoamine oxidase inhibitors?|anticoagulants?|antiplatelet agents?|"
+    r"(?:potassium-sparing |thiazide |loop )?diuretics?|ACE inhibitors?|angiotensin[- ]converting "
+    r"enzyme inhibitors?|angiotensin receptor blockers?|corticosteroids?|opioids?|"
+    r"benzodiazepines?|proton pump inhibitors?|antacids?|anticholinergics?|antipsychotics?|"
+    r"nitrates?|sulfonylureas?|CYP3A4? inhibitors?|calcium channel blockers?|aminoglycosides?|"
+    r"macrolides?|fluoroquinolones?|antidepressants?|anticonvulsants?|antiepileptic drugs?)\b",
+    re.IGNORECASE,
+)
 # a contraindications sentence that reports what happened to patients, not a condition the
 # drug must not be given in: "Hypersensitivity reactions have been reported, including rash"
 _REPORTED = re.compile(r"\b(?:ha(?:s|ve)\s+been|were|was)\s+(?:\w+\s+)?reported\b", re.I)
@@ -366,7 +381,7 @@ class LabelRelationExtractor:
     """
 
     name = "label-rules"
-    version = "6"  # bump when a rule changes what a label states
+    version = "7"  # bump when a rule changes what a label states
 
     def __init__(self, linker_lookup: LinkerLookup, *, min_subject_score: float = 0.9) -> None:
         self._resolve = _resolver(linker_lookup, min_subject_score)
@@ -421,6 +436,13 @@ class LabelRelationExtractor:
         are no entities: unlinked, they go rather than fill the graph's unlinked mentions."""
         own = self.own_names(doc)
         labeler = _labeler_words(doc)
+        classes = self._class_mentions(doc, mentions)
+        if classes:
+            spans = [(c.mention.start, c.mention.end) for c in classes]
+            mentions = [  # "ACE" of "ACE inhibitors" is part of the class's name
+                lm for lm in mentions if not any(s <= lm.mention.start and lm.mention.end <= e for s, e in spans)
+            ]
+            mentions = sorted([*mentions, *classes], key=lambda lm: lm.mention.start)
         out = []
         for lm in mentions:
             key = norm(lm.mention.text)
@@ -432,6 +454,29 @@ class LabelRelationExtractor:
                 continue
             out.append(lm)
         return out
+
+    def _class_mentions(self, doc: Document, mentions: Sequence[LinkedMention]) -> list[LinkedMention]:
+        """Drug classes the sections that name interacting drugs write ("NSAIDs", "diuretics",
+        "anticoagulants", "CYP3A4 inhibitors") and no drug mention covers: the tagger, trained
+        on abstracts that rarely annotate a class, leaves most of them out. Each is linked like
+        any name; a class the vocabularies do not know stays out."""
+        out: dict[tuple[int, int], LinkedMention] = {}
+        for sec in doc.sections:
+            if EntityType.DRUG not in SECTION_RULES.get(sec.code or "", {}):
+                continue
+            for m in _DRUG_CLASS.finditer(doc.text, sec.start, sec.end):
+                s, e = m.span()
+                if (s, e) in out or any(
+                    lm.mention.type is EntityType.DRUG and lm.mention.start < e and s < lm.mention.end
+                    for lm in mentions
+                ):
+                    continue
+                ent = self._resolve(m.group(0), EntityType.DRUG)
+                if ent is None:
+                    continue
+                mention = Mention(s, e, m.group(0), EntityType.DRUG, "Chemical", (ent.id,), 1.0, self.tag)
+                out[s, e] = LinkedMention(mention, ent, 1.0)
+        return list(out.values())
 
     def extract(
         self, doc: Document, sentences: Sequence[Sentence], mentions: Sequence[LinkedMention]

@@ -649,3 +649,28 @@ def test_therapies_classes_and_counselling_name_no_adverse_effect():
         "Prolonged Erection and Priapism."
     )
     assert _section_statements(text, "34084-4", vocab, meta) == {("sildenafil", "CAUSES", "priapism")}
+
+
+def test_drug_classes_the_tagger_left_out_of_interaction_sections_are_read():
+    nsaids = Entity("MESH:D000894", D, "Anti-Inflammatory Agents, Non-Steroidal", ("NSAIDs", "NSAID"))
+    ace = Entity("MESH:D000806", D, "Angiotensin-Converting Enzyme Inhibitors", ("ACE inhibitors",))
+    vocab = VOCAB + [nsaids, ace, Entity("NCBIGene:1636", G, "ACE")]
+    linker = DictionaryLinker(vocab)
+    text = "Coadministration with NSAIDs or ACE inhibitors increases the risk of bleeding."
+    doc = Document.from_sections("SPL:c@1", "spl", [("interactions", text, "34073-7")], metadata=METADATA)
+    # what a tagger trained on abstracts gives: the gene inside the class, no class
+    tagged = [lm for lm in linker.mentions(doc) if lm.entity.id in ("NCBIGene:1636",)]
+    ex = LabelRelationExtractor(linker)
+    read = ex.relink(doc, tagged)
+    assert [(lm.mention.text, lm.entity.id) for lm in read] == [
+        ("NSAIDs", "MESH:D000894"),
+        ("ACE inhibitors", "MESH:D000806"),
+    ]
+    statements, _ = ex.extract(doc, RuleSentenceSplitter().split(doc), read)
+    assert {(s.predicate.value, s.subject, s.object) for s in statements} == {
+        ("INTERACTS_WITH", "MESH:D000077144", "MESH:D000894"),
+        ("INTERACTS_WITH", "MESH:D000077144", "MESH:D000806"),
+    }
+    # outside the sections that name interacting drugs, a class is left to the tagger
+    ind = Document.from_sections("SPL:c@1", "spl", [("indications", text, "34067-9")], metadata=METADATA)
+    assert ex.relink(ind, []) == []
