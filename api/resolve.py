@@ -114,6 +114,9 @@ class ResolvedPatient:
     allergies: tuple[Allergen, ...] = ()
     unresolved: tuple[str, ...] = ()
     broader: tuple[tuple[str, tuple[str, ...]], ...] = ()  # diagnosis id -> broader ids
+    # the graph's drug-class entities the medications belong to ("NSAIDs" for ibuprofen),
+    # each with its members among the medications: labels state interactions by class
+    medication_classes: tuple[tuple[Entity, tuple[Entity, ...]], ...] = ()
 
     @property
     def entities(self) -> tuple[Entity, ...]:
@@ -372,7 +375,35 @@ class Resolver:
             tuple(allergies),
             tuple(unresolved),
             self._broader(diagnoses),
+            self._classes(medications),
         )
+
+    def drug_class(self, group: str) -> Entity | None:
+        """The graph's entity for a ``drug_classes`` group ("NSAIDs": Anti-Inflammatory
+        Agents, Non-Steroidal), found by the group's names; never one of its members
+        (the drug "penicillin" is not the class "penicillins")."""
+        g = drug_classes.GROUPS[group]
+        for name in (g.name, *g.aliases):
+            ent = self.exact(name, EntityType.DRUG)
+            if ent is not None and group not in drug_classes.groups_of(ent):
+                return ent
+        return None
+
+    def _classes(
+        self, medications: Sequence[Entity]
+    ) -> tuple[tuple[Entity, tuple[Entity, ...]], ...]:
+        own = {m.id for m in medications}
+        found: dict[str, Entity] = {}
+        members: dict[str, list[Entity]] = {}
+        for med in medications:
+            for group in drug_classes.groups_of(med):
+                cls = self.drug_class(group)
+                if cls is None or cls.id in own:
+                    continue
+                found[cls.id] = cls
+                if med not in members.setdefault(cls.id, []):
+                    members[cls.id].append(med)
+        return tuple((found[i], tuple(ms)) for i, ms in members.items())
 
     def _broader(self, diagnoses: Sequence[Entity]) -> tuple[tuple[str, tuple[str, ...]], ...]:
         if self.ancestors is None:

@@ -119,6 +119,10 @@ class PatientGraph:
     contraindicated: Mapping[str, list[tuple[Entity, Edge]]] = field(default_factory=dict)
     causes: Mapping[str, list[tuple[Entity, Edge]]] = field(default_factory=dict)
     interactions: Mapping[str, list[tuple[Entity, Edge]]] = field(default_factory=dict)
+    # drug -> (a class of the patient's medications, its members they take, edge)
+    class_interactions: Mapping[str, list[tuple[Entity, tuple[Entity, ...], Edge]]] = field(
+        default_factory=dict
+    )
     responses: Mapping[str, list[VariantLink]] = field(default_factory=dict)
     targets: Mapping[str, list[VariantLink]] = field(default_factory=dict)
     # drug -> (diagnosis, the broader disease the drug is contraindicated in, edge)
@@ -219,16 +223,29 @@ def gather(
                 bucket[e.other.id].append((diag[did], e))
 
     meds = {m.id: m for m in patient.medications}
+    classes = {c.id: (c, members) for c, members in patient.medication_classes if c.id not in meds}
     under = _under(patient, diag)
     wider_hits: dict[str, list[Edge]] = {}
+    class_inter: dict[str, list[tuple[Entity, tuple[Entity, ...], Edge]]] = defaultdict(list)
     if meds or under:
         got = store.neighbours(
-            list(meds) + list(under),
+            list(meds) + list(under) + list(classes),
             predicates=[Predicate.INTERACTS_WITH, Predicate.CONTRAINDICATED_IN],
             direction="both",
             other_types=[EntityType.DRUG],
         )
         for mid, edges in got.items():
+            if mid in classes:
+                cls, members = classes[mid]
+                for e in edges:
+                    if (
+                        e.confidence > 0
+                        and e.statement.predicate is Predicate.INTERACTS_WITH
+                        and e.other.id not in {m.id for m in members}
+                    ):
+                        drugs[e.other.id] = e.other
+                        class_inter[e.other.id].append((cls, members, e))
+                continue
             if mid not in meds:
                 wider_hits[mid] = [
                     e
@@ -275,7 +292,9 @@ def gather(
                         targets[e.other.id].append(VariantLink(v, e, exact))
     wanted = set(treats) if focus is None else set(focus)
     broader = _broader_contraindications(store, under, wider_hits, drugs, wanted)
-    return PatientGraph(drugs, treats, contra, causes, inter, responses, targets, broader)
+    return PatientGraph(
+        drugs, treats, contra, causes, inter, class_inter, responses, targets, broader
+    )
 
 
 def _under(patient: ResolvedPatient, diag: Mapping[str, Entity]) -> dict[str, list[Entity]]:
@@ -389,6 +408,22 @@ def warnings_for(
                 f"{_docs(e.document_count)}",
                 e.confidence,
                 (med,),
+                (Support.of(e),),
+            )
+        )
+    interacting = {med.id for med, _ in graph.interactions.get(d, ())}
+    for cls, members, e in graph.class_interactions.get(d, ()):
+        takes = [m for m in members if m.id not in interacting and m.id != d]
+        if not takes:
+            continue  # said of the medication itself already
+        out.append(
+            SafetyWarning(
+                "INTERACTION",
+                f"{drug.name} interacts with {cls.name}, the class of "
+                f"{' and '.join(m.name for m in takes)}, which the patient takes; "
+                f"{_docs(e.document_count)}",
+                e.confidence,
+                (*takes, cls),
                 (Support.of(e),),
             )
         )

@@ -332,3 +332,36 @@ def test_a_diagnosis_the_graph_lacks_resolves_through_the_vocabulary(graph_store
     assert pkd["unresolved"] == [] and pkd["warnings"] == []
     # a drug or a text the vocabulary does not know stays unresolved
     assert run("made-up syndrome")["unresolved"] == ["made-up syndrome"]
+
+
+def test_an_interaction_a_label_states_for_a_class_warns_for_its_members(gql, graph_store):
+    from kg.model import Entity, EntityType, Predicate, Statement, WriteBatch
+    from tests.api.graph import CLOPIDOGREL, LABEL, GraphBuilder
+
+    # "NSAIDs: coadministration of clopidogrel and NSAIDs increases the risk of GI bleeding"
+    nsaids = Entity(
+        "MESH:D000894", EntityType.DRUG, "Anti-Inflammatory Agents, Non-Steroidal", ("NSAIDs",)
+    )
+    sentence = "Coadministration of clopidogrel and NSAIDs increases the risk of GI bleeding."
+    g = GraphBuilder()
+    g.add(
+        Statement.make(CLOPIDOGREL.id, Predicate.INTERACTS_WITH, nsaids.id),
+        ("SPL:clopidogrel@1", sentence),
+        kind=LABEL,
+    )
+    graph_store.apply(
+        WriteBatch(entities=(nsaids,), statements=tuple(g.statements), evidence=tuple(g.evidence))
+    )
+    s = safety(gql, "clopidogrel", medications=["ibuprofen", "Aleve"])
+    assert [w["kind"] for w in s["warnings"]] == ["INTERACTION"]
+    assert s["warnings"][0]["message"] == (
+        "clopidogrel interacts with Anti-Inflammatory Agents, Non-Steroidal, the class of "
+        "ibuprofen and naproxen, which the patient takes; 1 document"
+    )
+    assert s["warnings"][0]["evidence"][0]["sentence"] == sentence
+    # a medication of no such class, or an allergy, is another matter: no interaction
+    assert safety(gql, "clopidogrel", medications=["acetaminophen"])["warnings"] == []
+    assert safety(gql, "clopidogrel", allergies=["ibuprofen"])["warnings"] == []
+    # the ranking sees it too
+    ranked = by_name(plan(gql, diagnoses=["ACS"], medications=["ibuprofen"]))
+    assert "INTERACTION" in kinds(ranked["clopidogrel"])
