@@ -381,7 +381,7 @@ class LabelRelationExtractor:
     """
 
     name = "label-rules"
-    version = "7"  # bump when a rule changes what a label states
+    version = "8"  # bump when a rule changes what a label states
 
     def __init__(self, linker_lookup: LinkerLookup, *, min_subject_score: float = 0.9) -> None:
         self._resolve = _resolver(linker_lookup, min_subject_score)
@@ -458,8 +458,9 @@ class LabelRelationExtractor:
     def _class_mentions(self, doc: Document, mentions: Sequence[LinkedMention]) -> list[LinkedMention]:
         """Drug classes the sections that name interacting drugs write ("NSAIDs", "diuretics",
         "anticoagulants", "CYP3A4 inhibitors") and no drug mention covers: the tagger, trained
-        on abstracts that rarely annotate a class, leaves most of them out. Each is linked like
-        any name; a class the vocabularies do not know stays out."""
+        on abstracts that rarely annotate a class, leaves most of them out, or reads a part
+        ("angiotensin" of "angiotensin receptor blockers"), which the class replaces. Each is
+        linked like any name; a class the vocabularies do not know stays out."""
         out: dict[tuple[int, int], LinkedMention] = {}
         for sec in doc.sections:
             if EntityType.DRUG not in SECTION_RULES.get(sec.code or "", {}):
@@ -467,10 +468,13 @@ class LabelRelationExtractor:
             for m in _DRUG_CLASS.finditer(doc.text, sec.start, sec.end):
                 s, e = m.span()
                 if (s, e) in out or any(
-                    lm.mention.type is EntityType.DRUG and lm.mention.start < e and s < lm.mention.end
+                    lm.mention.type is EntityType.DRUG
+                    and lm.mention.start < e
+                    and s < lm.mention.end
+                    and not (s <= lm.mention.start and lm.mention.end <= e and lm.mention.end - lm.mention.start < e - s)
                     for lm in mentions
                 ):
-                    continue
+                    continue  # a drug mention has it already, or runs across it
                 ent = self._resolve(m.group(0), EntityType.DRUG)
                 if ent is None:
                     continue

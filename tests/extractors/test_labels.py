@@ -674,3 +674,18 @@ def test_drug_classes_the_tagger_left_out_of_interaction_sections_are_read():
     # outside the sections that name interacting drugs, a class is left to the tagger
     ind = Document.from_sections("SPL:c@1", "spl", [("indications", text, "34067-9")], metadata=METADATA)
     assert ex.relink(ind, []) == []
+
+
+def test_a_drug_class_replaces_the_part_the_tagger_read_as_a_drug():
+    arbs = Entity("MESH:D057911", D, "Angiotensin Receptor Antagonists", ("angiotensin receptor blockers",))
+    vocab = VOCAB + [arbs, Entity("MESH:D000809", D, "Angiotensins", ("angiotensin",))]
+    linker = DictionaryLinker(vocab)
+    text = "NSAIDs may diminish the effect of angiotensin receptor blockers."
+    doc = Document.from_sections("SPL:c@1", "spl", [("interactions", text, "34073-7")], metadata=METADATA)
+    start = text.index("angiotensin")
+    part = Mention(start, start + len("angiotensin"), "angiotensin", D, extractor="t")
+    tagged = [LinkedMention(part, vocab[-1], 1.0)]
+    read = LabelRelationExtractor(linker).relink(doc, tagged)
+    assert [(lm.mention.text, lm.entity.id) for lm in read] == [
+        ("angiotensin receptor blockers", "MESH:D057911")
+    ]
