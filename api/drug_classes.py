@@ -52,6 +52,95 @@ class CrossReactivity:
 CELEBREX = "FDA label CELEBREX (celecoxib), SPL:8d52185d-421f-4e34-8db7-f7676db2a226@23"
 NAPROXEN = "FDA label naproxen tablets, SPL:46dbdb95-a0d0-4410-8d64-b22763b12af7@5"
 
+
+def _group(name: str, aliases: str, members: str) -> DrugGroup:
+    return DrugGroup(
+        name, tuple(a.strip() for a in aliases.split(";") if a.strip()), frozenset(members.split())
+    )
+
+
+# Classes drug labels name as interacting drugs ("NSAIDs", "anticoagulants", "strong CYP3A
+# inhibitors"): the graph has a node for each (the MeSH heading, among the aliases), and a
+# patient's medication in one meets the interactions stated for the class. Members from the
+# WHO ATC classification (the codes in each comment) and, for CYP3A, the FDA's table of
+# clinical index inhibitors ("Drug Development and Drug Interactions: Table of Substrates,
+# Inhibitors and Inducers"); paraphrased, no cross-reactivity implied.
+INTERACTION_GROUPS = (
+    _group(  # N06AB
+        "SSRIs",
+        "ssri; selective serotonin reuptake inhibitors; serotonin uptake inhibitors",
+        "citalopram escitalopram fluoxetine fluvoxamine paroxetine sertraline",
+    ),
+    _group(  # B01AA, B01AB, B01AE, B01AF
+        "anticoagulants",
+        "anticoagulant; oral anticoagulants",
+        "warfarin acenocoumarol phenprocoumon heparin enoxaparin dalteparin fondaparinux "
+        "dabigatran argatroban bivalirudin apixaban rivaroxaban edoxaban",
+    ),
+    _group(  # B01AC
+        "antiplatelet agents",
+        "antiplatelet drugs; platelet aggregation inhibitors; platelet inhibitors",
+        "aspirin clopidogrel prasugrel ticagrelor ticlopidine dipyridamole cilostazol cangrelor "
+        "vorapaxar",
+    ),
+    _group(  # C03CA
+        "loop diuretics",
+        "sodium potassium chloride symporter inhibitors",
+        "furosemide bumetanide torsemide",
+    ),
+    _group(  # C03
+        "diuretics",
+        "diuretic",
+        "furosemide bumetanide torsemide hydrochlorothiazide chlorthalidone chlorothiazide "
+        "indapamide metolazone spironolactone eplerenone amiloride triamterene",
+    ),
+    _group(  # C09A
+        "ACE inhibitors",
+        "ace inhibitor; angiotensin-converting enzyme inhibitors",
+        "captopril enalapril lisinopril ramipril benazepril fosinopril quinapril perindopril "
+        "trandolapril moexipril",
+    ),
+    _group(  # C09C
+        "angiotensin receptor blockers",
+        "arbs; angiotensin ii receptor blockers; angiotensin receptor antagonists",
+        "losartan valsartan irbesartan candesartan olmesartan telmisartan azilsartan eprosartan",
+    ),
+    _group(  # H02AB
+        "corticosteroids",
+        "corticosteroid; adrenal cortex hormones",
+        "prednisone prednisolone methylprednisolone dexamethasone hydrocortisone cortisone "
+        "betamethasone triamcinolone budesonide fludrocortisone",
+    ),
+    _group(  # N02A
+        "opioids",
+        "opioid; opioid analgesics; analgesics, opioid",
+        "morphine codeine hydrocodone oxycodone hydromorphone oxymorphone fentanyl methadone "
+        "tramadol tapentadol buprenorphine meperidine",
+    ),
+    _group(  # N05BA, N05CD
+        "benzodiazepines",
+        "benzodiazepine",
+        "alprazolam clonazepam diazepam lorazepam chlordiazepoxide oxazepam temazepam "
+        "triazolam midazolam clobazam",
+    ),
+    _group(  # A02BC
+        "proton pump inhibitors",
+        "ppis; proton pump inhibitor",
+        "omeprazole esomeprazole lansoprazole dexlansoprazole pantoprazole rabeprazole",
+    ),
+    _group(  # N06AF, N06AG, N04BD
+        "MAO inhibitors",
+        "maois; monoamine oxidase inhibitors",
+        "phenelzine tranylcypromine isocarboxazid selegiline rasagiline safinamide moclobemide",
+    ),
+    _group(  # FDA clinical index inhibitors of CYP3A, strong
+        "strong CYP3A inhibitors",
+        "cyp3a inhibitors; cyp3a4 inhibitors; cytochrome p-450 cyp3a inhibitors",
+        "clarithromycin itraconazole ketoconazole posaconazole voriconazole ritonavir cobicistat "
+        "nefazodone nelfinavir saquinavir telithromycin",
+    ),
+)
+
 GROUPS: Mapping[str, DrugGroup] = MappingProxyType(
     {
         g.name: g
@@ -158,6 +247,7 @@ GROUPS: Mapping[str, DrugGroup] = MappingProxyType(
                     }
                 ),
             ),
+            *INTERACTION_GROUPS,
         )
     }
 )

@@ -365,6 +365,19 @@ def _allergy_warnings(drug: Entity, allergies: Sequence[Allergen]) -> list[Safet
                     sources=tuple(dict.fromkeys(x.source for x in rules)),
                 )
             )
+            continue
+        named = drug_classes.group_named(a.text)
+        if named is not None and named.name in drug_groups:
+            # an allergy the patient names by a class no curated rule covers ("opioids")
+            # covers every member
+            out.append(
+                SafetyWarning(
+                    "ALLERGY",
+                    f"the patient reports an allergy to {a.text.strip()}, the class of {drug.name}",
+                    1.0,
+                    involves,
+                )
+            )
     return out
 
 

@@ -275,6 +275,9 @@ def test_drug_class_table():
     assert drug_classes.group_named("sulfa drugs").name == "sulfonamide antibacterials"
     assert drug_classes.group_named("acetaminophen") is None
     assert drug_classes.groups_of_names(["Acetylsalicylic acid"]) == ("NSAIDs",)
+    assert drug_classes.groups_of_names(["aspirin"]) == ("NSAIDs", "antiplatelet agents")
+    assert drug_classes.groups_of_names(["Sertraline"]) == ("SSRIs",)
+    assert drug_classes.group_named("CYP3A4 inhibitors").name == "strong CYP3A inhibitors"
     assert drug_classes.groups_of_names(["acetaminophen"]) == ()
     rules = drug_classes.cross_reactions(["penicillins"], ["cephalosporins"])
     assert [r.weight for r in rules] == [0.3]
@@ -365,3 +368,16 @@ def test_an_interaction_a_label_states_for_a_class_warns_for_its_members(gql, gr
     # the ranking sees it too
     ranked = by_name(plan(gql, diagnoses=["ACS"], medications=["ibuprofen"]))
     assert "INTERACTION" in kinds(ranked["clopidogrel"])
+
+
+def test_an_allergy_named_by_a_class_without_a_rule_covers_its_members(gql):
+    # no cross-reactivity rule covers warfarin's class: the class named is the allergy
+    s = safety(gql, "Coumadin", allergies=["anticoagulants"])
+    assert [(w["kind"], w["message"], w["confidence"]) for w in s["warnings"]] == [
+        ("ALLERGY", "the patient reports an allergy to anticoagulants, the class of warfarin", 1.0)
+    ]
+    assert safety(gql, "ibuprofen", allergies=["anticoagulants"])["warnings"] == []
+    # a class a rule covers keeps the rule's weight
+    assert [
+        w["confidence"] for w in safety(gql, "ibuprofen", allergies=["NSAIDs"])["warnings"]
+    ] == [0.8]
