@@ -63,3 +63,37 @@ def test_reference_genotype_is_not_warned(sample_service):
 def test_dpyd_variant_carrier_is_warned_about_fluorouracil(sample_service):
     report = _warnings(sample_service, "fluorouracil", variants=["DPYD*2A"])
     assert any(w["kind"] == "PHARMACOGENOMIC" for w in report["warnings"]), report
+
+
+@pytest.fixture(scope="module")
+def label_service(tmp_path_factory):
+    from api.ingest import Ingestor
+    from api.pipeline import build_pipeline
+    from kg.embedded import EmbeddedStore
+
+    settings = Settings.from_env()
+    store = EmbeddedStore(tmp_path_factory.mktemp("labels") / "graph")
+    labels = sorted((REPO / "samples" / "spl").glob("*.xml.gz"))
+    wanted = [str(p) for p in labels if p.name.startswith(("aspirin-clopidogrel", "ibuprofen"))]
+    assert len(wanted) == 2
+    try:
+        report = Ingestor(store, build_pipeline(settings), settings=settings).run_paths(wanted)
+    except ModelNotFoundError as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"extraction models are not built here: {exc}")
+    assert report.documents_failed == 0 and report.statements_added > 0
+    yield make_service(store, Settings())
+    store.close()
+
+
+def test_a_class_the_label_names_warns_for_a_medication_in_it(label_service):
+    # the clopidogrel label: "Coadministration of clopidogrel bisulfate and NSAIDs increases
+    # the risk of gastrointestinal bleeding"; the patient takes ibuprofen, an NSAID
+    report = _warnings(label_service, "clopidogrel", medications=["ibuprofen"])
+    assert report["unresolved"] == []
+    inter = [w for w in report["warnings"] if w["kind"] == "INTERACTION"]
+    assert inter and "Non-Steroidal" in inter[0]["message"] and "Ibuprofen" in inter[0]["message"]
+    assert all(e["document"].startswith("SPL:126c5279") for w in inter for e in w["evidence"])
+    alone = _warnings(label_service, "clopidogrel", medications=[])
+    assert [w for w in alone["warnings"] if w["kind"] == "INTERACTION"] == []
