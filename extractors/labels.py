@@ -263,18 +263,13 @@ _MEASURED_AFTER = re.compile(
     r"response|expression|synthesis)\b",
     re.IGNORECASE,
 )
-_MEASURED_BEFORE = re.compile(
-    r"\b(levels?|concentrations?)\s*(of|,?\s*(including|such as))\b" + _CLAUSE_REST,
-    re.IGNORECASE,
-)
+_MEASURE = r"\b(?:levels?|concentrations?)\s*(?:of|,?\s*(?:including|such as))\b"
+_MEASURED_BEFORE = re.compile(_MEASURE + _CLAUSE_REST, re.IGNORECASE)
 
 # for a mechanism sentence, anywhere before in the clause when no action or means comes
 # between: "changes in the levels of adhesion molecules responsible for leukocyte migration
 # (ELAM-1, VCAM-1, and ICAM-1"; not "lowers levels of LDL-C by inhibiting HMG-CoA reductase"
-_LEVELS_OF = re.compile(
-    r".*\b(?:levels?|concentrations?)\s*(?:of|,?\s*(?:including|such as))\b(" + _CLAUSE_REST + ")",
-    re.I | re.S,
-)
+_LEVELS_OF = re.compile(".*" + _MEASURE + "(" + _CLAUSE_REST + ")", re.I | re.S)
 _MEANS = re.compile(r"\b(?:by|via|through)\b", re.I)
 # what sets off the effect the drug acts against, not the drug's target: "platelet
 # aggregation is inhibited in response to various stimuli such as ... collagen"

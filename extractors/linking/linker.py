@@ -314,7 +314,7 @@ class DictionaryLinker:
         name ("apo A" is not AOPEP's alias APO, "lipoprotein" not lipoprotein(a)), and an alias
         is matched loosely only by a symbol-shaped mention (``_SYMBOL_SHAPED``)."""
         rank, row = hit
-        if rank // 10 > RANK_SYNONYM and not _SYMBOL_SHAPED.fullmatch(_ALNUM.sub("", text.lower())):
+        if rank // 10 > RANK_SYNONYM and not _SYMBOL_SHAPED.fullmatch(_alnum(text)):
             return False
         key = _every_word(text)
         return any(_every_word(s) == key for s in self.kb.surfaces(row))
@@ -638,11 +638,7 @@ class DictionaryLinker:
         ties: dict[int, list[int]] = {}
         for i, choice in best.items():
             m = mentions[i]
-            if (
-                m.type is EntityType.GENE
-                and choice.how == "exact"
-                and choice.score == SCORE_EXACT_WEAK
-            ):
+            if m.type is EntityType.GENE and _through_alias(choice):
                 hits = self.kb.lookup_exact(m.text, EntityType.GENE)
                 rank = next((r for r, row in hits if row == choice.row), None)
                 rows = [row for r, row in hits if r == rank]
@@ -788,14 +784,23 @@ def _family(symbol: str) -> str:
 def _label_short_alias(m: Mention, choice: _Choice, symbol: str) -> bool:
     """A short gene mention that only an alias links (see ``label_short_aliases``); the
     gene's ``symbol`` written with a hyphen ("IL-6" for IL6) is no alias."""
-    key = _ALNUM.sub("", m.text.lower())
+    key = _alnum(m.text)
     return (
         m.type is EntityType.GENE
-        and choice.how == "exact"
-        and choice.score == SCORE_EXACT_WEAK
+        and _through_alias(choice)
         and len(key) <= SHORT_ALIAS
-        and key != _ALNUM.sub("", symbol.lower())
+        and key != _alnum(symbol)
     )
+
+
+def _through_alias(choice: _Choice) -> bool:
+    """The dictionary's exact choice, made only through an alias or a secondary name."""
+    return choice.how == "exact" and choice.score == SCORE_EXACT_WEAK
+
+
+def _alnum(text: str) -> str:
+    """Letters and digits only, lower case: "IL-6" -> "il6"."""
+    return _ALNUM.sub("", text.lower())
 
 
 def _expand(
