@@ -20,24 +20,28 @@ SAFETY = """query($d: String!, $p: PatientInput!) { drugSafety(drug: $d, patient
   drug { name } unresolved warnings { kind message evidence { document sentence } } } }"""
 
 
-@pytest.fixture(scope="module")
-def sample_service(tmp_path_factory):
+def _service(tmp_path_factory, name: str, paths: list[str]):
+    """A service over an embedded store the real pipeline filled from ``paths``."""
     from api.ingest import Ingestor
     from api.pipeline import build_pipeline
     from kg.embedded import EmbeddedStore
 
     settings = Settings.from_env()
-    store = EmbeddedStore(tmp_path_factory.mktemp("sample") / "graph")
+    store = EmbeddedStore(tmp_path_factory.mktemp(name) / "graph")
     try:
-        report = Ingestor(store, build_pipeline(settings), settings=settings).run_paths(
-            [str(REPO / "samples" / "pharmgkb")]
-        )
+        report = Ingestor(store, build_pipeline(settings), settings=settings).run_paths(paths)
     except ModelNotFoundError as exc:
         if os.environ.get("CI"):
             raise
         pytest.skip(f"extraction models are not built here: {exc}")
     assert report.documents_failed == 0 and report.statements_added > 0
-    yield make_service(store, Settings())
+    return store, make_service(store, Settings())
+
+
+@pytest.fixture(scope="module")
+def sample_service(tmp_path_factory):
+    store, service = _service(tmp_path_factory, "sample", [str(REPO / "samples" / "pharmgkb")])
+    yield service
     store.close()
 
 
@@ -67,23 +71,11 @@ def test_dpyd_variant_carrier_is_warned_about_fluorouracil(sample_service):
 
 @pytest.fixture(scope="module")
 def label_service(tmp_path_factory):
-    from api.ingest import Ingestor
-    from api.pipeline import build_pipeline
-    from kg.embedded import EmbeddedStore
-
-    settings = Settings.from_env()
-    store = EmbeddedStore(tmp_path_factory.mktemp("labels") / "graph")
     labels = sorted((REPO / "samples" / "spl").glob("*.xml.gz"))
     wanted = [str(p) for p in labels if p.name.startswith(("aspirin-clopidogrel", "ibuprofen"))]
     assert len(wanted) == 2
-    try:
-        report = Ingestor(store, build_pipeline(settings), settings=settings).run_paths(wanted)
-    except ModelNotFoundError as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"extraction models are not built here: {exc}")
-    assert report.documents_failed == 0 and report.statements_added > 0
-    yield make_service(store, Settings())
+    store, service = _service(tmp_path_factory, "labels", wanted)
+    yield service
     store.close()
 
 
