@@ -133,6 +133,12 @@ INTERACTION_GROUPS = (
         "maois; monoamine oxidase inhibitors",
         "phenelzine tranylcypromine isocarboxazid selegiline rasagiline safinamide moclobemide",
     ),
+    _group(  # C10AA
+        "statins",
+        "statin; hmg-coa reductase inhibitors; hydroxymethylglutaryl-coa reductase inhibitors",
+        "atorvastatin fluvastatin lovastatin pitavastatin pravastatin rosuvastatin simvastatin "
+        "cerivastatin",
+    ),
     _group(  # FDA clinical index inhibitors of CYP3A, strong
         "strong CYP3A inhibitors",
         "cyp3a inhibitors; cyp3a4 inhibitors; cytochrome p-450 cyp3a inhibitors",

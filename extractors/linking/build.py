@@ -248,9 +248,30 @@ GENE_READINGS: Mapping[str, str] = MappingProxyType(
         "COX1": "NCBIGene:5742",
         "COX-2": "NCBIGene:5743",
         "COX2": "NCBIGene:5743",
+        # the gastric proton pump that PPIs inhibit (ATP4A with its beta subunit ATP4B);
+        # "H-K-ATPase" is an alias of the non-gastric ATP12A, and the two read alike
+        "H+/K+-ATPase": "NCBIGene:495",
+        "H+,K+-ATPase": "NCBIGene:495",
+        "gastric H+/K+-ATPase": "NCBIGene:495",
     }
 )
-_READING_KEYS = MappingProxyType({norm(name): gene for name, gene in GENE_READINGS.items()})
+# Class names the corpora read as one member: the training splits of BC5CDR and BioRED link
+# "statin" and "statins" to simvastatin in all 15 of their annotations. A statin is any
+# HMG-CoA reductase inhibitor, and a label's "other statins" or "taking statins" names the
+# class (MeSH D019161), whose members the API's drug classes list; these readings replace
+# the votes, at the price of disagreeing with the corpora's convention.
+DRUG_READINGS: Mapping[str, str] = MappingProxyType(
+    {
+        "statin": "MESH:D019161",
+        "statins": "MESH:D019161",
+        "HMG-CoA reductase inhibitor": "MESH:D019161",
+        "HMG-CoA reductase inhibitors": "MESH:D019161",
+    }
+)
+_READING_KEYS = MappingProxyType(
+    {(GENE, norm(name)): id_ for name, id_ in GENE_READINGS.items()}
+    | {(D, norm(name)): id_ for name, id_ in DRUG_READINGS.items()}
+)
 # Gene aliases that name something else where drug labels and pharmacology papers write
 # them: lipoprotein fractions (HSD11B1's alias "HDL", COG2's "LDLC"), the phosphodiesterase
 # and cyclooxygenase families ("PDE" is ALDH7A1's alias, for pyridoxine-dependent epilepsy;
@@ -292,8 +313,8 @@ def corpus_synonyms(b: _Builder, corpora: Iterable[CorpusFile]) -> dict[str, int
                 if len(m.ids) > 1:
                     continue  # composite mentions ("renal and hepatic failure") teach no name
                 id_ = m.ids[0] if m.ids else ""
-                if m.type is GENE and id_:
-                    id_ = _READING_KEYS.get(norm(surface), id_)
+                if id_:
+                    id_ = _READING_KEYS.get((m.type, norm(surface)), id_)
                 if id_ and not id_.startswith(("MESH:", "NCBIGene:")):
                     continue  # OMIM ids: not a target namespace
                 key = (m.type, norm(surface))
@@ -690,6 +711,9 @@ def build_kb(
     # before DrugBank: corpus MeSH ids absent from MeSH 2015 (imatinib) become match targets
     corpus_stats = corpus_synonyms(b, corpus_files(data, splits)) if splits else {}
     b.stops.update((DIS, name) for name in DISEASE_NOT_NAMES)
+    for name, drug in DRUG_READINGS.items():
+        if drug in b.row_of:
+            b.name(b.row_of[drug], name, RANK_CORPUS)
     extra = sorted(set(extra_sources))
     unknown = set(extra) - set(OPTIONAL_SOURCES)
     if unknown:

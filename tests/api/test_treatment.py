@@ -278,6 +278,10 @@ def test_drug_class_table():
     assert drug_classes.groups_of_names(["aspirin"]) == ("NSAIDs", "antiplatelet agents")
     assert drug_classes.groups_of_names(["Sertraline"]) == ("SSRIs",)
     assert drug_classes.group_named("CYP3A4 inhibitors").name == "strong CYP3A inhibitors"
+    # the MeSH heading a label's "statins" links to names the class too
+    heading = "Hydroxymethylglutaryl-CoA Reductase Inhibitors"
+    assert drug_classes.group_named(heading).name == "statins"
+    assert drug_classes.groups_of_names(["Simvastatin"]) == ("statins",)
     assert drug_classes.groups_of_names(["acetaminophen"]) == ()
     rules = drug_classes.cross_reactions(["penicillins"], ["cephalosporins"])
     assert [r.weight for r in rules] == [0.3]

@@ -75,7 +75,16 @@ def test_gene_symbols_and_aliases(linker):
     assert top(linker, "COX-2", G).name == "PTGS2"
     assert top(linker, "COX-1", G).name == "PTGS1"
     assert top(linker, "MT-CO2", G).id == "NCBIGene:4513"
+    # the gastric proton pump, not the non-gastric ATP12A whose alias reads alike
+    assert top(linker, "H+/K+-ATPase", G).name == top(linker, "H+,K+-ATPase", G).name == "ATP4A"
     assert linker.lookup("HDL", [G]) == [] and linker.lookup("PDE", [G]) == []
+
+
+def test_a_class_name_is_the_class_not_one_member(linker):
+    # BC5CDR reads "statins" as simvastatin; the class is MeSH's HMG-CoA reductase inhibitors
+    for name in ("statins", "statin", "HMG-CoA reductase inhibitors"):
+        assert top(linker, name, D).id == "MESH:D019161"
+    assert top(linker, "simvastatin", D).id == "MESH:D019821"
 
 
 def test_patient_inputs(linker):
