@@ -111,8 +111,20 @@ def _rule_pass(text: str) -> list[tuple[str, str, int, int]]:
         long_text = candidate[rel:]
         if len(long_text) <= len(sf) or "(" in long_text and ")" not in long_text:
             continue
+        if _names_itself(sf, long_text):
+            continue
         found.append((sf, long_text, cand_start + rel, window_end))
     return found
+
+
+def _names_itself(short: str, long_text: str) -> bool:
+    """Whether the long form holds the short form as a word, which Schwartz & Hearst's own
+    code rejects: in "naproxen sodium tablets already contain an NSAID (naproxen)" the
+    parentheses name the NSAID, they do not abbreviate the words before them."""
+    return (
+        re.search(rf"(?<![A-Za-z0-9]){re.escape(short)}(?![A-Za-z0-9])", long_text, re.I)
+        is not None
+    )
 
 
 def _occurrences(text: str, short: str) -> list[tuple[int, int]]:
@@ -124,7 +136,7 @@ class AbbreviationFinder:
     """Finds abbreviation definitions and every use of them. Loads spaCy on first use."""
 
     name = "abbreviations"
-    version = "1"
+    version = "2"
 
     def __init__(self, use_scispacy: bool = False, remember: int = 8) -> None:
         self._use_scispacy = use_scispacy
@@ -180,7 +192,8 @@ class AbbreviationFinder:
                     for a in sdoc._.abbreviations
                 ]
             for short, long_text, ls, le in sorted(pairs, key=lambda p: p[2]):
-                definitions.setdefault(short, (long_text, ls, le))
+                if not _names_itself(short, long_text):
+                    definitions.setdefault(short, (long_text, ls, le))
         for short, long_text, ls, le in _rule_pass(text):
             definitions.setdefault(short, (long_text, ls, le))
         out = []

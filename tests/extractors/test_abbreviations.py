@@ -59,6 +59,16 @@ def test_no_definition_no_abbreviation(finder):
     assert finder.find("Aspirin (100 mg) was given (twice daily) to patients.") == []
 
 
+def test_a_parenthesis_naming_a_word_of_its_own_long_form_defines_nothing(finder):
+    # the letters of "naproxen" run right to left through the sentence back to "naproxen
+    # sodium": Schwartz & Hearst reject a long form holding its short form
+    text = "Sumatriptan and naproxen sodium tablets already contain an NSAID (naproxen). "
+    assert finder.find(text + "Do not take naproxen twice.") == []
+    assert long_forms(finder.find("Use 5-fluorouracil (5-FU) with 5-FU."))["5-FU"].long == (
+        "5-fluorouracil"
+    )
+
+
 def test_schwartz_hearst_character_match():
     candidate = "patients with acute renal failure"
     start = match_long_form("ARF", candidate)
