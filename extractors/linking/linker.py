@@ -117,6 +117,14 @@ _GENE_IN_CONTEXT = re.compile(
     r"overexpression|amplified|amplification|mutant|mutants|mutated|mutations?|fusions?|"
     r"rearranged|rearrangements?|wild-?type|deleted|deletions?|status|alterations?|altered)\b)"
 )
+# "5-HT1B/1D receptors", "CYP3A4/5": subtypes of one stem, the second written as a suffix
+_SLASHED = re.compile(
+    r"^(?P<stem>.*?[A-Za-z-])(?P<a>\d+[A-Za-z]?)/(?P<b>\d+[A-Za-z]?)(?P<tail>(?:\s.*)?)$"
+)
+# "5-HT1B receptors" is HTR1B: a receptor's subtype name with the word that says so; only
+# for a gene named as a receptor ("EGF receptor" is not EGF, "insulin receptor" not INS)
+_RECEPTOR_TAIL = re.compile(r"[\s-]+receptors?$", re.I)
+_SUBTYPE = re.compile(r"(\d+[A-Za-z]?|[A-Za-z]\d+)$")
 # "cytochrome P450 3A4", "cytochrome P-450 2C9 isoenzyme": drug labels name a CYP gene by
 # its enzyme; the gene's symbol is CYP + the family, subfamily and member
 _CYP = re.compile(
@@ -162,6 +170,10 @@ class LinkerConfig:
     # "EGFR gene") links through its symbol (see ``_GENE_TAIL``). Chosen like the others:
     # BioRED dev Gene 0.394 -> 0.418, Variant 0.352 -> 0.389, end to end 0.196 -> 0.217
     gene_tails: bool = True
+    # "5-HT1B receptors" through the receptor's subtype name, and "5-HT1B/1D" or "CYP3A4/5"
+    # as one mention per subtype (see ``_gene_slashes``)
+    gene_receptors: bool = True
+    gene_slashes: bool = True
     # gene symbols the tagger left out, read where they stand before a state word (see
     # ``_GENE_IN_CONTEXT`` and ``genes_in_context``)
     context_genes: bool = True
@@ -194,6 +206,10 @@ class LinkerConfig:
 
 # documents written as drug labels (``loaders.spl``, ``loaders.openfda``)
 LABEL_SOURCES = frozenset({"spl", "openfda"})
+# The gene families a drug label's pharmacology names: transporters and drug-metabolising
+# enzymes. A label's "OCT2" is the transporter SLC22A2, not the transcription factor POU2F2
+# that shares the alias, even where the label names no other transporter.
+_DISPOSITION_FAMILIES = frozenset({"SLC", "ABC", "CYP", "UGT"})
 SHORT_ALIAS = 3  # letters and digits
 _ALNUM = re.compile(r"[^a-z0-9]")
 # a gene alias may be matched loosely (spaces, hyphens, a plural) only by a mention shaped
@@ -219,7 +235,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "10"  # bump when a rule changes what the same KB links
+    rules_version = "11"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,
@@ -398,6 +414,16 @@ class DictionaryLinker:
             choice = self._dictionary("CYP" + cyp.group(1).upper(), EntityType.GENE)
             if choice is not None:
                 return _Choice(choice.row, SCORE_REWRITTEN, "cyp")
+        head = _RECEPTOR_TAIL.sub("", text) if self.config.gene_receptors else text
+        subtype = _SUBTYPE.search(head) if head != text else None
+        if subtype:
+            # the receptor's name ends in the subtype the mention ends in: "5-HT1B" is HTR1B,
+            # 5-hydroxytryptamine receptor 1B; "H2" is not FGFR1, fibroblast growth factor
+            # receptor 1, whose alias it is
+            named = re.compile(rf"\breceptor\b.*\b{re.escape(subtype.group(1))}$", re.I)
+            for _, row in self.kb.lookup_exact(head, EntityType.GENE):
+                if any(named.search(s) for s in self.kb.surfaces(row)):
+                    return _Choice(row, SCORE_TRIMMED, "receptor")
         return None
 
     def _entity(self, row: int) -> Entity:
@@ -503,6 +529,10 @@ class DictionaryLinker:
             return [(m, m.text) for m in mentions]
         out: list[tuple[Mention, str]] = []
         for m in mentions:
+            slashed = self._gene_slashes(m)
+            if slashed:
+                out.extend(slashed)
+                continue
             parts = _conjuncts(m.text) if m.type in self.config.split_types else []
             names = (
                 self._conjunct_names(m, parts)
@@ -517,6 +547,28 @@ class DictionaryLinker:
                 for (a, b), n in zip(parts, names, strict=True)
             )
         return out
+
+    def _gene_slashes(self, m: Mention) -> list[tuple[Mention, str]]:
+        """A gene mention naming subtypes by a slash ("5-HT1B/1D receptors", "CYP3A4/5") as
+        one mention per subtype, each with the name it stands for ("5-HT1D receptors"),
+        when every name links; [] otherwise. Only a same-shaped suffix after the slash
+        counts, so "HER2/neu" and "BCR/ABL" stay whole."""
+        if m.type is not EntityType.GENE or not self.config.gene_slashes:
+            return []
+        found = _SLASHED.match(m.text)
+        if not found or _suffix_shape(found["a"]) != _suffix_shape(found["b"]):
+            return []
+        stem, tail = found["stem"], found["tail"]
+        names = [stem + found["a"] + tail, stem + found["b"] + tail]
+        if self.kb.lookup_exact(m.text, m.type) or any(
+            self._named(n, m.type) is None and self._gene_written_otherwise(n) is None
+            for n in names
+        ):
+            return []
+        cut = len(stem) + len(found["a"])
+        first = dataclasses.replace(m, end=m.start + cut, text=m.text[:cut])
+        rest = dataclasses.replace(m, start=m.start + cut + 1, text=m.text[cut + 1 :])
+        return [(first, names[0]), (rest, names[1])]
 
     def _conjunct_names(self, m: Mention, parts: Sequence[tuple[int, int]]) -> list[str] | None:
         """The name each part of a coordination stands for, or None unless the dictionary
@@ -596,7 +648,7 @@ class DictionaryLinker:
                     else choice
                 )
         if self.config.family_ties:
-            best = self._family_ties(mentions, best)
+            best = self._family_ties(mentions, best, label=doc.source in LABEL_SOURCES)
         if doc.source in LABEL_SOURCES and not self.config.label_short_aliases:
             best = {
                 i: c
@@ -630,11 +682,12 @@ class DictionaryLinker:
         return linked
 
     def _family_ties(
-        self, mentions: Sequence[Mention], best: dict[int, _Choice]
+        self, mentions: Sequence[Mention], best: dict[int, _Choice], label: bool = False
     ) -> dict[int, _Choice]:
         """A gene alias several genes share, read as the one of the family the document's
         other genes belong to: beside OAT3 (SLC22A8), "OAT1" is SLC22A6, not KCNK3, and
-        beside MATE1 (SLC47A1) "OCT2" is SLC22A2, not POU2F2."""
+        beside MATE1 (SLC47A1) "OCT2" is SLC22A2, not POU2F2. In a ``label`` the families
+        of ``_DISPOSITION_FAMILIES`` count as present."""
         ties: dict[int, list[int]] = {}
         for i, choice in best.items():
             m = mentions[i]
@@ -650,7 +703,7 @@ class DictionaryLinker:
             _family(self.kb.entity(c.row).name)
             for i, c in best.items()
             if i not in ties and mentions[i].type is EntityType.GENE
-        }
+        } | (_DISPOSITION_FAMILIES if label else frozenset())
         out = dict(best)
         for i, rows in ties.items():
             fits = [row for row in rows if _family(self.kb.entity(row).name) in stems]
@@ -767,6 +820,11 @@ class DictionaryLinker:
                             offer(hits[0][1], round(SCORE_SUBSPAN * n / len(words) + 0.1, 4))
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         return [(self._entity(row), score) for row, score in ranked]
+
+
+def _suffix_shape(suffix: str) -> str:
+    """ "1B" -> "9A", "4" -> "9": subtypes written alike."""
+    return re.sub(r"[A-Za-z]", "A", re.sub(r"\d", "9", suffix))
 
 
 def _every_word(text: str) -> str:

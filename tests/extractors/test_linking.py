@@ -790,6 +790,9 @@ def test_a_shared_gene_alias_goes_to_the_family_of_the_documents_other_genes():
     alone = "It is a substrate of OAT1."
     (one,) = lk.link(Document("PMID:2", "pubmed", alone), [mention("OAT1", alone, G)])
     assert one.entity.id == "NCBIGene:3777"
+    # a drug label's pharmacology names transporters: alone there, it is the SLC gene
+    (one,) = lk.link(Document("SPL:1", "spl", alone), [mention("OAT1", alone, G)])
+    assert one.entity.id == "NCBIGene:9356"
 
 
 def test_a_gene_alias_matches_loosely_only_a_symbol_shaped_mention():
@@ -842,3 +845,55 @@ def test_a_letter_in_a_gene_name_is_no_stop_word_for_the_loose_match():
     linked = lk.link(Document("PMID:5", "pubmed", text), [mention(t, text, G) for t in said])
     # the family and "apo A" are no member; a plural is still its singular
     assert [lm.entity.id if lm.entity else None for lm in linked] == [None, None, "NCBIGene:4128", "NCBIGene:6582"]
+
+
+def test_receptor_subtypes_written_with_a_slash_are_one_mention_each():
+    records = [
+        KBRecord("NCBIGene:3351", G, "HTR1B"),
+        KBRecord("NCBIGene:3352", G, "HTR1D"),
+        KBRecord("NCBIGene:1576", G, "CYP3A4"),
+        KBRecord("NCBIGene:1577", G, "CYP3A5"),
+        KBRecord("NCBIGene:1950", G, "EGF"),
+        KBRecord("NCBIGene:2064", G, "ERBB2"),
+        KBRecord("NCBIGene:2260", G, "FGFR1"),
+    ]
+    names = [
+        (0, RANK_PREFERRED * S, "HTR1B"),
+        (0, RANK_NAME * S, "5-hydroxytryptamine receptor 1B"),
+        (0, RANK_ALIAS * S, "5-HT1B"),
+        (1, RANK_PREFERRED * S, "HTR1D"),
+        (1, RANK_NAME * S, "5-hydroxytryptamine receptor 1D"),
+        (1, RANK_ALIAS * S, "5-HT1D"),
+        (2, RANK_PREFERRED * S, "CYP3A4"),
+        (3, RANK_PREFERRED * S, "CYP3A5"),
+        (4, RANK_PREFERRED * S, "EGF"),
+        (4, RANK_NAME * S, "epidermal growth factor"),
+        (5, RANK_PREFERRED * S, "ERBB2"),
+        (5, RANK_ALIAS * S, "HER2"),
+        (6, RANK_PREFERRED * S, "FGFR1"),
+        (6, RANK_NAME * S, "fibroblast growth factor receptor 1"),
+        (6, RANK_ALIAS * S, "H2"),
+    ]
+    kb = KnowledgeBase.from_data(KBData(records, names, []))
+    text = "It binds 5-HT1B/1D receptors, is a CYP3A4/5 substrate, spares EGF receptors and HER2/neu."
+    text += " H2 receptors"
+    said = ("5-HT1B/1D receptors", "CYP3A4/5", "EGF receptors", "HER2/neu", "H2 receptors")
+
+    def linked(**config):
+        lk = DictionaryLinker(kb=kb, config=LinkerConfig(fuzzy=False, **config))
+        out = lk.link(Document("PMID:6", "pubmed", text), [mention(t, text, G) for t in said])
+        return [(lm.mention.text, lm.entity.id if lm.entity else None) for lm in out]
+
+    assert linked() == [
+        ("5-HT1B", "NCBIGene:3351"),
+        ("1D receptors", "NCBIGene:3352"),  # the span it has, the name it stands for
+        ("CYP3A4", "NCBIGene:1576"),
+        ("5", "NCBIGene:1577"),
+        ("EGF receptors", None),  # EGF is no receptor: the word names another gene
+        ("HER2/neu", None),  # "neu" is no subtype suffix
+        ("H2 receptors", None),  # FGFR1's alias, but its receptor's name ends in 1, not H2
+    ]
+    assert linked(gene_slashes=False, gene_receptors=False)[:2] == [
+        ("5-HT1B/1D receptors", None),
+        ("CYP3A4/5", None),
+    ]
