@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from api import drug_classes
+from kg import drug_classes
 from kg.errors import BadInputError, KGError, NotFoundError
 from kg.model import GENE_ID_PREFIXES, Entity, EntityType
 from kg.store import GraphStore

@@ -36,8 +36,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from api import drug_classes
 from api.resolve import Allergen, ResolvedPatient, ResolvedVariant
+from kg import drug_classes
 from kg.model import Edge, Entity, EntityType, Predicate, ResponseDirection
 from kg.store import GraphStore
 

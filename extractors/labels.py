@@ -40,7 +40,12 @@ it also advises against use; a cross-reference's heading in it names nothing. A 
 without an action where the label states one action for it elsewhere is that one statement.
 
 In the sections that name interacting drugs, drug classes the tagger left out ("NSAIDs",
-"diuretics", "anticoagulants", "CYP3A4 inhibitors") are read and linked like any name.
+"diuretics", "anticoagulants", "CYP3A4 inhibitors") are read and linked like any name. In a
+combination's label they are read everywhere, and a sentence that names no ingredient but a
+class some of them belong to ("NSAIDs cause serious gastrointestinal adverse events" in a
+sumatriptan and naproxen label) is about those, where the section reads no drug as an
+object. A target's action is read from its clause, not from a relative clause after it
+("COX-1 ... to thromboxane A2, which is a potent agonist").
 
 Negation and speculation cues ("is not indicated for", "may cause") mark the evidence.
 Evidence: ``document_id`` is ``SPL:<setid>@<version>`` (set id and version), ``section``
@@ -61,6 +66,7 @@ from extractors.cues import assess
 from extractors.linking.normalize import SALT_WORDS, norm, strip_salt
 from extractors.relations.schema import response_direction
 from extractors.variants import modifier_gene
+from kg import drug_classes
 from kg.model import (
     Document,
     Entity,
@@ -271,6 +277,10 @@ _MEASURED_BEFORE = re.compile(_MEASURE + _CLAUSE_REST, re.IGNORECASE)
 # (ELAM-1, VCAM-1, and ICAM-1"; not "lowers levels of LDL-C by inhibiting HMG-CoA reductase"
 _LEVELS_OF = re.compile(".*" + _MEASURE + "(" + _CLAUSE_REST + ")", re.I | re.S)
 _MEANS = re.compile(r"\b(?:by|via|through)\b", re.I)
+# a relative clause after the target is about what it names last: "Inhibition of COX-1
+# prevents conversion of arachidonic acid to thromboxane A2 (TXA2), which is a potent
+# agonist of platelet aggregation" states no agonist of COX-1
+_RELATIVE = re.compile(r",\s*which\b", re.I)
 # what sets off the effect the drug acts against, not the drug's target: "platelet
 # aggregation is inhibited in response to various stimuli such as ... collagen"
 _STIMULI_BEFORE = re.compile(
@@ -376,7 +386,7 @@ class LabelRelationExtractor:
     """
 
     name = "label-rules"
-    version = "8"  # bump when a rule changes what a label states
+    version = "9"  # bump when a rule changes what a label states
 
     def __init__(self, linker_lookup: LinkerLookup, *, min_subject_score: float = 0.9) -> None:
         self._resolve = _resolver(linker_lookup, min_subject_score)
@@ -455,10 +465,13 @@ class LabelRelationExtractor:
         "anticoagulants", "CYP3A4 inhibitors") and no drug mention covers: the tagger, trained
         on abstracts that rarely annotate a class, leaves most of them out, or reads a part
         ("angiotensin" of "angiotensin receptor blockers"), which the class replaces. Each is
-        linked like any name; a class the vocabularies do not know stays out."""
+        linked like any name; a class the vocabularies do not know stays out. A combination's
+        label reads them in every section: a class names its ingredients there
+        (``_class_members``)."""
         out: dict[tuple[int, int], LinkedMention] = {}
+        combination = len(self.subjects(doc)) > 1
         for sec in doc.sections:
-            if EntityType.DRUG not in SECTION_RULES.get(sec.code or "", {}):
+            if not combination and EntityType.DRUG not in SECTION_RULES.get(sec.code or "", {}):
                 continue
             for m in _DRUG_CLASS.finditer(doc.text, sec.start, sec.end):
                 s, e = m.span()
@@ -506,6 +519,16 @@ class LabelRelationExtractor:
             if len(subjects) > 1 and own:
                 named = {m.entity.id for m in own}
                 named_in = (code, [s for s in subjects if s.id in named])
+            # "NSAIDs cause serious gastrointestinal events" in a naproxen and sumatriptan
+            # label: naproxen's, in this sentence only (a list of headings may go on to
+            # another ingredient's effects)
+            members = (
+                _class_members(inside, subjects)
+                if len(subjects) > 1
+                and not own
+                and EntityType.DRUG not in SECTION_RULES.get(code or "", {})
+                else []
+            )
             for f in self._findings(
                 doc,
                 sent,
@@ -524,7 +547,7 @@ class LabelRelationExtractor:
                     negation_window=(8, 0),
                     advice=f.predicate is Predicate.AFFECTS_RESPONSE,
                 )
-                about = named_in[1]
+                about = members or named_in[1]
                 if f.predicate is Predicate.AFFECTS_RESPONSE and not own and beside:
                     ids = beside.get(modifier_gene(obj.entity) or obj.entity.id, set())
                     about = [s for s in subjects if s.id in ids] or about
@@ -622,7 +645,7 @@ class LabelRelationExtractor:
             elif predicate is None:
                 continue
             elif predicate is Predicate.TARGETS:
-                action = target_action(sent.text)
+                action = target_action(lead + lm.mention.text + _RELATIVE.split(rest, 1)[0])
                 if (
                     _MEASURED_AFTER.match(rest[:30])
                     or _levels_of(lead)
@@ -665,6 +688,21 @@ class LabelRelationExtractor:
             seen.add(key)
             out.append(_Finding(predicate, lm, qualifiers, note, negated))
         return out
+
+
+def _class_members(mentions: Sequence[LinkedMention], subjects: Sequence[Entity]) -> list[Entity]:
+    """The ingredients of a combination a sentence names by their class ("NSAIDs" in a
+    sumatriptan and naproxen label is naproxen): the members of the classes its drug mentions
+    name (``kg.drug_classes``), when they are some of the ingredients but not all. Only where
+    the section reads no drug as an object: there "NSAIDs" is what the drug interacts with."""
+    groups = set()
+    for lm in mentions:
+        if lm.entity.type is EntityType.DRUG:
+            group = drug_classes.group_named(lm.entity.name) or drug_classes.group_named(lm.mention.text)
+            if group is not None:
+                groups.add(group.name)
+    members = [s for s in subjects if groups & set(drug_classes.groups_of(s))] if groups else []
+    return members if len(members) < len(subjects) else []
 
 
 def _settle_actions(

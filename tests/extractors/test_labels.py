@@ -689,3 +689,48 @@ def test_a_drug_class_replaces_the_part_the_tagger_read_as_a_drug():
     assert [(lm.mention.text, lm.entity.id) for lm in read] == [
         ("angiotensin receptor blockers", "MESH:D057911")
     ]
+
+
+def test_a_targets_action_is_read_from_its_clause_not_a_relative_clause_after_it():
+    vocab = VOCAB + [Entity("MESH:D001241", D, "aspirin"), Entity("NCBIGene:5742", G, "COX-1")]
+    meta = {"set_id": "a", "version": "1", "active_moieties": "ASPIRIN"}
+    text = (
+        "Inhibition of COX-1 by aspirin prevents conversion of arachidonic acid to thromboxane "
+        "A2, which is a potent agonist of platelet aggregation."
+    )
+    doc = Document.from_sections("SPL:a@1", "spl", [("moa", text, "43679-0")], metadata=meta)
+    linker = DictionaryLinker(vocab)
+    statements, _ = LabelRelationExtractor(linker).extract(
+        doc, RuleSentenceSplitter().split(doc), linker.mentions(doc)
+    )
+    assert [(s.object, s.qualifier("action")) for s in statements] == [("NCBIGene:5742", "inhibitor")]
+
+
+def test_a_combinations_sentence_naming_the_class_of_one_ingredient_is_about_that_one():
+    nsaids = Entity("MESH:D000894", D, "Anti-Inflammatory Agents, Non-Steroidal", ("NSAIDs", "NSAID"))
+    vocab = VOCAB + [
+        nsaids,
+        Entity("MESH:D009288", D, "naproxen"),
+        Entity("MESH:D018170", D, "sumatriptan"),
+        Entity("MESH:D006471", S, "gastrointestinal bleeding"),
+        Entity("MESH:D006333", S, "heart failure"),
+    ]
+    meta = {"set_id": "t", "version": "1", "active_moieties": "SUMATRIPTAN|NAPROXEN"}
+    warning = "NSAIDs cause serious gastrointestinal bleeding."
+    # the class names its ingredient in its own sentence only: the next is the product's
+    assert _section_statements(warning + " Heart failure was reported.", "34066-1", vocab, meta) == {
+        ("naproxen", "CAUSES", "gastrointestinal bleeding"),
+        ("naproxen", "CAUSES", "heart failure"),
+        ("sumatriptan", "CAUSES", "heart failure"),
+    }
+    # the class tagged nowhere: the label reads it itself, in every section of a combination
+    doc = Document.from_sections("SPL:t@1", "spl", [("boxed", warning, "34066-1")], metadata=meta)
+    linker = DictionaryLinker(vocab)
+    ex = LabelRelationExtractor(linker)
+    untagged = [lm for lm in linker.mentions(doc) if lm.entity.id != nsaids.id]
+    statements, _ = ex.extract(doc, RuleSentenceSplitter().split(doc), ex.relink(doc, untagged))
+    assert {(s.subject, s.object) for s in statements} == {("MESH:D009288", "MESH:D006471")}
+    # where the section reads drugs as objects, the class is what both interact with
+    interaction = "Avoid the use of NSAIDs."
+    pairs = {frozenset((a, b)) for a, _, b in _section_statements(interaction, "34073-7", vocab, meta)}
+    assert pairs == {frozenset((drug, nsaids.name)) for drug in ("sumatriptan", "naproxen")}

@@ -153,7 +153,14 @@ GROUPS: Mapping[str, DrugGroup] = MappingProxyType(
         for g in (
             DrugGroup(
                 "NSAIDs",
-                ("nsaid", "nsaids", "non-steroidal anti-inflammatory drugs", "salicylates"),
+                (
+                    "nsaid",
+                    "nsaids",
+                    "non-steroidal anti-inflammatory drugs",
+                    "nonsteroidal anti-inflammatory drugs",
+                    "anti-inflammatory agents, non-steroidal",  # the MeSH heading
+                    "salicylates",
+                ),
                 frozenset(
                     {
                         "aspirin",
