@@ -78,6 +78,9 @@ def test_gene_symbols_and_aliases(linker):
     # the gastric proton pump, not the non-gastric ATP12A whose alias reads alike
     assert top(linker, "H+/K+-ATPase", G).name == top(linker, "H+,K+-ATPase", G).name == "ATP4A"
     assert linker.lookup("HDL", [G]) == [] and linker.lookup("PDE", [G]) == []
+    # nitric oxide and a disease activity index, not AHSP and CDAN1 whose aliases they are
+    assert linker.lookup("EDRF", [G]) == [] and linker.lookup("CDAI", [G]) == []
+    assert top(linker, "EDRF", D).name == "Nitric Oxide"
 
 
 def test_a_class_name_is_the_class_not_one_member(linker):
