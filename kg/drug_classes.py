@@ -3,6 +3,8 @@
 The graph has no notion of a drug class, but allergy checks need one: a patient
 allergic to aspirin should be warned about naproxen. Members are matched by
 normalised name or synonym of the store's drug entities (INN names, lower case).
+The API's safety checks read it, and so does the label extractor, which gives a
+combination label's sentence about "NSAIDs" to the ingredient that is one.
 
 Sources (noted per rule, shown to users as ``Warning.sources``):
 
