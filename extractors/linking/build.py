@@ -278,7 +278,19 @@ _READING_KEYS = MappingProxyType(
 # "COX" is COX8A's), endothelium-derived relaxing factor (nitric oxide; "EDRF" is AHSP's
 # alias) and a disease activity index ("CDAI", CDAN1's). Tagged as genes, they stay
 # unlinked mentions.
-GENE_NOT_NAMES = tuple("HDL HDL-C LDL LDL-C LDLC VLDL VLDL-C PDE COX EDRF CDAI".split())
+GENE_NOT_NAMES = (
+    "HDL",
+    "HDL-C",
+    "LDL",
+    "LDL-C",
+    "LDLC",
+    "VLDL",
+    "VLDL-C",
+    "PDE",
+    "COX",
+    "EDRF",
+    "CDAI",
+)
 # Corpus readings of words that name a drug's effect, not a disease: BC5CDR's development
 # split links "analgesia" to Pain Insensitivity, Congenital (MeSH D000699), which made a
 # label's "for analgesia" an indication for that congenital disease. They stay unlinked.
