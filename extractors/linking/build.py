@@ -253,6 +253,9 @@ GENE_READINGS: Mapping[str, str] = MappingProxyType(
         "H+/K+-ATPase": "NCBIGene:495",
         "H+,K+-ATPase": "NCBIGene:495",
         "gastric H+/K+-ATPase": "NCBIGene:495",
+        # the MEK of "MEK inhibitor" (trametinib, cobimetinib) is MAP2K1/2, not MAP2K7, whose
+        # NCBI alias it is; the family's first member, as BioRED reads "ERK" and "MAPK" (MAPK1)
+        "MEK": "NCBIGene:5604",
     }
 )
 # Class names the corpora read as one member: the training splits of BC5CDR and BioRED link

@@ -77,6 +77,8 @@ def test_gene_symbols_and_aliases(linker):
     assert top(linker, "MT-CO2", G).id == "NCBIGene:4513"
     # the gastric proton pump, not the non-gastric ATP12A whose alias reads alike
     assert top(linker, "H+/K+-ATPase", G).name == top(linker, "H+,K+-ATPase", G).name == "ATP4A"
+    # the MEK of MEK inhibitors, not MAP2K7 whose NCBI alias it is
+    assert top(linker, "MEK", G).name == "MAP2K1"
     assert linker.lookup("HDL", [G]) == [] and linker.lookup("PDE", [G]) == []
     # nitric oxide and a disease activity index, not AHSP and CDAN1 whose aliases they are
     assert linker.lookup("EDRF", [G]) == [] and linker.lookup("CDAI", [G]) == []
