@@ -693,8 +693,9 @@ class LabelRelationExtractor:
 def _class_members(mentions: Sequence[LinkedMention], subjects: Sequence[Entity]) -> list[Entity]:
     """The ingredients of a combination a sentence names by their class ("NSAIDs" in a
     sumatriptan and naproxen label is naproxen): the members of the classes its drug mentions
-    name (``kg.drug_classes``), when they are some of the ingredients but not all. Only where
-    the section reads no drug as an object: there "NSAIDs" is what the drug interacts with."""
+    name (``kg.drug_classes``), when they are some of the ingredients but not all. Asked only
+    where the section reads no drug as an object: there "NSAIDs" is what the drug interacts
+    with."""
     groups = set()
     for lm in mentions:
         if lm.entity.type is EntityType.DRUG:
