@@ -271,10 +271,11 @@ DRUG_READINGS: Mapping[str, str] = MappingProxyType(
         "HMG-CoA reductase inhibitors": "MESH:D019161",
     }
 )
-_READING_KEYS = MappingProxyType(
-    {(GENE, norm(name)): id_ for name, id_ in GENE_READINGS.items()}
-    | {(D, norm(name)): id_ for name, id_ in DRUG_READINGS.items()}
+_READINGS = MappingProxyType(
+    {(GENE, name): id_ for name, id_ in GENE_READINGS.items()}
+    | {(D, name): id_ for name, id_ in DRUG_READINGS.items()}
 )
+_READING_KEYS = MappingProxyType({(t, norm(name)): id_ for (t, name), id_ in _READINGS.items()})
 # Gene aliases that name something else where drug labels and pharmacology papers write
 # them: lipoprotein fractions (HSD11B1's alias "HDL", COG2's "LDLC"), the phosphodiesterase
 # and cyclooxygenase families ("PDE" is ALDH7A1's alias, for pyridoxine-dependent epilepsy;
@@ -644,9 +645,6 @@ def add_genes(b: _Builder, data: Path) -> None:
             b.name(row, p, RANK_SYNONYM, prior)
         for a in alias + [s for s in synonyms.split("|") if s and s != "-"]:
             b.name(row, a, RANK_ALIAS, prior)
-    for name, gene in GENE_READINGS.items():
-        if gene in b.row_of:
-            b.name(b.row_of[gene], name, RANK_CORPUS)
     b.stops.update((GENE, name) for name in GENE_NOT_NAMES)
 
 
@@ -728,9 +726,10 @@ def build_kb(
     # before DrugBank: corpus MeSH ids absent from MeSH 2015 (imatinib) become match targets
     corpus_stats = corpus_synonyms(b, corpus_files(data, splits)) if splits else {}
     b.stops.update((DIS, name) for name in DISEASE_NOT_NAMES)
-    for name, drug in DRUG_READINGS.items():
-        if drug in b.row_of:
-            b.name(b.row_of[drug], name, RANK_CORPUS)
+    # one place for every type's readings: rank CORPUS, above each vocabulary name
+    for (_, name), id_ in _READINGS.items():
+        if id_ in b.row_of:
+            b.name(b.row_of[id_], name, RANK_CORPUS)
     extra = sorted(set(extra_sources))
     unknown = set(extra) - set(OPTIONAL_SOURCES)
     if unknown:
