@@ -523,9 +523,10 @@ class DictionaryLinker:
         return [m for m, _ in self._coordinations(mentions)]
 
     def _coordinations(self, mentions: Sequence[Mention]) -> list[tuple[Mention, str]]:
-        """Each mention, split as ``split_coordinations`` says, with the name it stands
-        for: its own text, or for an elided part the text with the words it shares."""
-        if not self.config.split_types:
+        """Each mention, split as ``split_coordinations`` and ``_gene_slashes`` say, with
+        the name it stands for: its own text, or for an elided part the text with the words
+        it shares."""
+        if not self.config.split_types and not self.config.gene_slashes:
             return [(m, m.text) for m in mentions]
         out: list[tuple[Mention, str]] = []
         for m in mentions:
