@@ -121,15 +121,16 @@ def _names_itself(short: str, long_text: str) -> bool:
     """Whether the long form holds the short form as a word, which Schwartz & Hearst's own
     code rejects: in "naproxen sodium tablets already contain an NSAID (naproxen)" the
     parentheses name the NSAID, they do not abbreviate the words before them."""
-    return (
-        re.search(rf"(?<![A-Za-z0-9]){re.escape(short)}(?![A-Za-z0-9])", long_text, re.I)
-        is not None
-    )
+    return _as_word(short, re.I).search(long_text) is not None
+
+
+def _as_word(short: str, flags: int = 0) -> re.Pattern[str]:
+    """The short form standing alone: no letter or digit touches it on either side."""
+    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(short)}(?![A-Za-z0-9])", flags)
 
 
 def _occurrences(text: str, short: str) -> list[tuple[int, int]]:
-    pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(short)}(?![A-Za-z0-9])")
-    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+    return [(m.start(), m.end()) for m in _as_word(short).finditer(text)]
 
 
 class AbbreviationFinder:
