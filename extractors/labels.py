@@ -429,19 +429,17 @@ class LabelRelationExtractor:
         """The label's product names (``norm``) -> its one own drug: "Lipitor" in Lipitor's
         label is atorvastatin, whether or not the vocabularies know the brand. A kit or a
         combination product names no single drug: nothing."""
-        subjects = self.subjects(doc)
-        if len(subjects) != 1:
-            return {}
-        return {key: subjects[0] for key in map(norm, _listed(doc, "products")) if key}
+        return _own_names(doc, self.subjects(doc))
 
     def relink(self, doc: Document, mentions: Sequence[LinkedMention]) -> list[LinkedMention]:
         """Mentions read again with what the label says of itself. Its product names are
         its drug, whatever type the tagger gave them ("VIAGRA" read as a disease in Viagra's
         label). Its labeler's name and packaging codes ("Pfizer", "USP", "NDC 0069-4200")
         are no entities: unlinked, they go rather than fill the graph's unlinked mentions."""
-        own = self.own_names(doc)
+        subjects = self.subjects(doc)
+        own = _own_names(doc, subjects)
         labeler = _labeler_words(doc)
-        classes = self._class_mentions(doc, mentions)
+        classes = self._class_mentions(doc, mentions, combination=len(subjects) > 1)
         if classes:
             spans = [(c.mention.start, c.mention.end) for c in classes]
             mentions = [  # "ACE" of "ACE inhibitors" is part of the class's name
@@ -460,7 +458,9 @@ class LabelRelationExtractor:
             out.append(lm)
         return out
 
-    def _class_mentions(self, doc: Document, mentions: Sequence[LinkedMention]) -> list[LinkedMention]:
+    def _class_mentions(
+        self, doc: Document, mentions: Sequence[LinkedMention], combination: bool
+    ) -> list[LinkedMention]:
         """Drug classes the sections that name interacting drugs write ("NSAIDs", "diuretics",
         "anticoagulants", "CYP3A4 inhibitors") and no drug mention covers: the tagger, trained
         on abstracts that rarely annotate a class, leaves most of them out, or reads a part
@@ -469,7 +469,6 @@ class LabelRelationExtractor:
         label reads them in every section: a class names its ingredients there
         (``_class_members``)."""
         out: dict[tuple[int, int], LinkedMention] = {}
-        combination = len(self.subjects(doc)) > 1
         for sec in doc.sections:
             if not combination and EntityType.DRUG not in SECTION_RULES.get(sec.code or "", {}):
                 continue
@@ -688,6 +687,13 @@ class LabelRelationExtractor:
             seen.add(key)
             out.append(_Finding(predicate, lm, qualifiers, note, negated))
         return out
+
+
+def _own_names(doc: Document, subjects: Sequence[Entity]) -> dict[str, Entity]:
+    """``LabelRelationExtractor.own_names`` for the label's resolved ``subjects``."""
+    if len(subjects) != 1:
+        return {}
+    return {key: subjects[0] for key in map(norm, _listed(doc, "products")) if key}
 
 
 def _class_members(mentions: Sequence[LinkedMention], subjects: Sequence[Entity]) -> list[Entity]:
