@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from extractors.abbreviations import AbbreviationFinder
@@ -85,6 +87,18 @@ def plain_linker(*records: KBRecord) -> DictionaryLinker:
     names = [(i, RANK_PREFERRED * S, r.name) for i, r in enumerate(records)]
     kb = KnowledgeBase.from_data(KBData(list(records), names, []))
     return DictionaryLinker(kb=kb, config=LinkerConfig(fuzzy=False))
+
+
+def gene_kb(*genes: tuple[str, str, Sequence[tuple[int, str]]]) -> KnowledgeBase:
+    """Genes as (id, approved symbol, [(rank, another name), ...]), each symbol its gene's
+    preferred name; rows and names keep the order given (a tie goes to the first)."""
+    records = [KBRecord(id_, G, symbol) for id_, symbol, _ in genes]
+    names = [
+        (row, rank * S, name)
+        for row, (_, symbol, more) in enumerate(genes)
+        for rank, name in ((RANK_PREFERRED, symbol), *more)
+    ]
+    return KnowledgeBase.from_data(KBData(records, names, []))
 
 
 @pytest.fixture(scope="module")
@@ -735,22 +749,13 @@ def test_the_loose_key_reads_plurals_as_their_singular(plural, one):
 
 
 def test_a_labels_short_capitals_link_to_no_gene_through_an_alias_alone():
-    records = [
-        KBRecord("NCBIGene:5286", G, "PIK3C2A"),
-        KBRecord("NCBIGene:3569", G, "IL6"),
-        KBRecord("NCBIGene:1401", G, "CRP"),
-        KBRecord("NCBIGene:1636", G, "ACE"),
-    ]
-    names = [
-        (0, RANK_PREFERRED * S, "PIK3C2A"),
-        (0, RANK_ALIAS * S, "CPK"),  # an alias of PIK3C2A, and the lab test creatine kinase
-        (1, RANK_PREFERRED * S, "IL6"),
-        (1, RANK_ALIAS * S, "IL-6"),
-        (2, RANK_PREFERRED * S, "CRP"),
-        (3, RANK_PREFERRED * S, "ACE"),
-        (3, RANK_CORPUS * S, "ACE"),
-    ]
-    kb = KnowledgeBase.from_data(KBData(records, names, []))
+    kb = gene_kb(
+        # an alias of PIK3C2A, and the lab test creatine kinase
+        ("NCBIGene:5286", "PIK3C2A", [(RANK_ALIAS, "CPK")]),
+        ("NCBIGene:3569", "IL6", [(RANK_ALIAS, "IL-6")]),
+        ("NCBIGene:1401", "CRP", []),
+        ("NCBIGene:1636", "ACE", [(RANK_CORPUS, "ACE")]),
+    )
     text = "Elevations of CPK, CRP and IL-6 were seen with the ACE inhibitor."
     genes = [mention(t, text, G) for t in ("CPK", "CRP", "IL-6", "ACE")]
 
@@ -768,20 +773,11 @@ def test_a_labels_short_capitals_link_to_no_gene_through_an_alias_alone():
 
 
 def test_a_shared_gene_alias_goes_to_the_family_of_the_documents_other_genes():
-    records = [
-        KBRecord("NCBIGene:3777", G, "KCNK3"),
-        KBRecord("NCBIGene:9356", G, "SLC22A6"),
-        KBRecord("NCBIGene:9376", G, "SLC22A8"),
-    ]
-    names = [
-        (0, RANK_PREFERRED * S, "KCNK3"),
-        (0, RANK_ALIAS * S, "OAT1"),  # first of the tie: the KB's order would pick it
-        (1, RANK_PREFERRED * S, "SLC22A6"),
-        (1, RANK_ALIAS * S, "OAT1"),
-        (2, RANK_PREFERRED * S, "SLC22A8"),
-        (2, RANK_ALIAS * S, "OAT3"),
-    ]
-    kb = KnowledgeBase.from_data(KBData(records, names, []))
+    kb = gene_kb(
+        ("NCBIGene:3777", "KCNK3", [(RANK_ALIAS, "OAT1")]),  # first of the tie: the KB's pick
+        ("NCBIGene:9356", "SLC22A6", [(RANK_ALIAS, "OAT1")]),
+        ("NCBIGene:9376", "SLC22A8", [(RANK_ALIAS, "OAT3")]),
+    )
     lk = DictionaryLinker(kb=kb, config=LinkerConfig(fuzzy=False))
     both = "It is a substrate of OAT1 and OAT3."
     linked = lk.link(Document("PMID:1", "pubmed", both), [mention(t, both, G) for t in ("OAT1", "OAT3")])
@@ -796,14 +792,12 @@ def test_a_shared_gene_alias_goes_to_the_family_of_the_documents_other_genes():
 
 
 def test_a_gene_alias_matches_loosely_only_a_symbol_shaped_mention():
-    records = [KBRecord("NCBIGene:55244", G, "SLC47A1"), KBRecord("NCBIGene:8803", G, "SUCLA2")]
-    names = [
-        (0, RANK_PREFERRED * S, "SLC47A1"),
-        (0, RANK_ALIAS * S, "MATE1"),
-        (1, RANK_PREFERRED * S, "SUCLA2"),
-        (1, RANK_ALIAS * S, "BETA"),  # an alias in the gene vocabulary, and an English word
-    ]
-    lk = DictionaryLinker(kb=KnowledgeBase.from_data(KBData(records, names, [])), config=LinkerConfig(fuzzy=False))
+    kb = gene_kb(
+        ("NCBIGene:55244", "SLC47A1", [(RANK_ALIAS, "MATE1")]),
+        # an alias in the gene vocabulary, and an English word
+        ("NCBIGene:8803", "SUCLA2", [(RANK_ALIAS, "BETA")]),
+    )
+    lk = DictionaryLinker(kb=kb, config=LinkerConfig(fuzzy=False))
     assert lk.lookup("MATE-1", [G])[0][0].id == "NCBIGene:55244"
     text = "MATE-1 and the Betas"
     linked = lk.link(Document("PMID:3", "pubmed", text), [mention(t, text, G) for t in ("MATE-1", "Betas")])
@@ -811,14 +805,12 @@ def test_a_gene_alias_matches_loosely_only_a_symbol_shaped_mention():
 
 
 def test_the_cytochrome_p450_superfamily_is_no_one_gene():
-    records = [KBRecord("NCBIGene:1572", G, "CYP2F1"), KBRecord("NCBIGene:1576", G, "CYP3A4")]
-    names = [
-        (0, RANK_PREFERRED * S, "CYP2F1"),
-        (0, RANK_CORPUS * S, "cytochrome P450"),  # one corpus annotation read it so
-        (0, RANK_ALIAS * S, "P450"),
-        (1, RANK_PREFERRED * S, "CYP3A4"),
-    ]
-    lk = DictionaryLinker(kb=KnowledgeBase.from_data(KBData(records, names, [])), config=LinkerConfig(fuzzy=False))
+    kb = gene_kb(
+        # one corpus annotation read "cytochrome P450" so
+        ("NCBIGene:1572", "CYP2F1", [(RANK_CORPUS, "cytochrome P450"), (RANK_ALIAS, "P450")]),
+        ("NCBIGene:1576", "CYP3A4", []),
+    )
+    lk = DictionaryLinker(kb=kb, config=LinkerConfig(fuzzy=False))
     text = "It is metabolized by cytochrome P450 enzymes, by P450 and by cytochrome P450 3A4."
     family = ("cytochrome P450 enzymes", "P450", "cytochrome P450 3A4")
     linked = lk.link(Document("PMID:4", "pubmed", text), [mention(t, text, G) for t in family])
@@ -826,20 +818,12 @@ def test_the_cytochrome_p450_superfamily_is_no_one_gene():
 
 
 def test_a_letter_in_a_gene_name_is_no_stop_word_for_the_loose_match():
-    records = [
-        KBRecord("NCBIGene:4128", G, "MAOA"),
-        KBRecord("NCBIGene:84909", G, "AOPEP"),
-        KBRecord("NCBIGene:6582", G, "SLC22A2"),
-    ]
-    names = [
-        (0, RANK_PREFERRED * S, "MAOA"),
-        (0, RANK_NAME * S, "monoamine oxidase A"),
-        (1, RANK_PREFERRED * S, "AOPEP"),
-        (1, RANK_ALIAS * S, "APO"),
-        (2, RANK_PREFERRED * S, "SLC22A2"),
-        (2, RANK_NAME * S, "organic cation transporter 2"),
-    ]
-    lk = DictionaryLinker(kb=KnowledgeBase.from_data(KBData(records, names, [])), config=LinkerConfig(fuzzy=False))
+    kb = gene_kb(
+        ("NCBIGene:4128", "MAOA", [(RANK_NAME, "monoamine oxidase A")]),
+        ("NCBIGene:84909", "AOPEP", [(RANK_ALIAS, "APO")]),
+        ("NCBIGene:6582", "SLC22A2", [(RANK_NAME, "organic cation transporter 2")]),
+    )
+    lk = DictionaryLinker(kb=kb, config=LinkerConfig(fuzzy=False))
     text = "monoamine oxidase, apo A, monoamine oxidases A and organic cation transporters 2"
     said = ("monoamine oxidase", "apo A", "monoamine oxidases A", "organic cation transporters 2")
     linked = lk.link(Document("PMID:5", "pubmed", text), [mention(t, text, G) for t in said])
@@ -848,33 +832,15 @@ def test_a_letter_in_a_gene_name_is_no_stop_word_for_the_loose_match():
 
 
 def test_receptor_subtypes_written_with_a_slash_are_one_mention_each():
-    records = [
-        KBRecord("NCBIGene:3351", G, "HTR1B"),
-        KBRecord("NCBIGene:3352", G, "HTR1D"),
-        KBRecord("NCBIGene:1576", G, "CYP3A4"),
-        KBRecord("NCBIGene:1577", G, "CYP3A5"),
-        KBRecord("NCBIGene:1950", G, "EGF"),
-        KBRecord("NCBIGene:2064", G, "ERBB2"),
-        KBRecord("NCBIGene:2260", G, "FGFR1"),
-    ]
-    names = [
-        (0, RANK_PREFERRED * S, "HTR1B"),
-        (0, RANK_NAME * S, "5-hydroxytryptamine receptor 1B"),
-        (0, RANK_ALIAS * S, "5-HT1B"),
-        (1, RANK_PREFERRED * S, "HTR1D"),
-        (1, RANK_NAME * S, "5-hydroxytryptamine receptor 1D"),
-        (1, RANK_ALIAS * S, "5-HT1D"),
-        (2, RANK_PREFERRED * S, "CYP3A4"),
-        (3, RANK_PREFERRED * S, "CYP3A5"),
-        (4, RANK_PREFERRED * S, "EGF"),
-        (4, RANK_NAME * S, "epidermal growth factor"),
-        (5, RANK_PREFERRED * S, "ERBB2"),
-        (5, RANK_ALIAS * S, "HER2"),
-        (6, RANK_PREFERRED * S, "FGFR1"),
-        (6, RANK_NAME * S, "fibroblast growth factor receptor 1"),
-        (6, RANK_ALIAS * S, "H2"),
-    ]
-    kb = KnowledgeBase.from_data(KBData(records, names, []))
+    kb = gene_kb(
+        ("NCBIGene:3351", "HTR1B", [(RANK_NAME, "5-hydroxytryptamine receptor 1B"), (RANK_ALIAS, "5-HT1B")]),
+        ("NCBIGene:3352", "HTR1D", [(RANK_NAME, "5-hydroxytryptamine receptor 1D"), (RANK_ALIAS, "5-HT1D")]),
+        ("NCBIGene:1576", "CYP3A4", []),
+        ("NCBIGene:1577", "CYP3A5", []),
+        ("NCBIGene:1950", "EGF", [(RANK_NAME, "epidermal growth factor")]),
+        ("NCBIGene:2064", "ERBB2", [(RANK_ALIAS, "HER2")]),
+        ("NCBIGene:2260", "FGFR1", [(RANK_NAME, "fibroblast growth factor receptor 1"), (RANK_ALIAS, "H2")]),
+    )
     text = "It binds 5-HT1B/1D receptors, is a CYP3A4/5 substrate, spares EGF receptors and HER2/neu."
     text += " H2 receptors"
     said = ("5-HT1B/1D receptors", "CYP3A4/5", "EGF receptors", "HER2/neu", "H2 receptors")
