@@ -395,9 +395,12 @@ class Resolver:
         own = {m.id for m in medications}
         found: dict[str, Entity] = {}
         members: dict[str, list[Entity]] = {}
+        class_of: dict[str, Entity | None] = {}  # one store look-up per group, not per drug
         for med in medications:
             for group in drug_classes.groups_of(med):
-                cls = self.drug_class(group)
+                if group not in class_of:
+                    class_of[group] = self.drug_class(group)
+                cls = class_of[group]
                 if cls is None or cls.id in own:
                     continue
                 found[cls.id] = cls
