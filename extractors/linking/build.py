@@ -271,9 +271,16 @@ DRUG_READINGS: Mapping[str, str] = MappingProxyType(
         "HMG-CoA reductase inhibitors": "MESH:D019161",
     }
 )
+# "Hemophilia" alone is read as its common form, hemophilia A (about four cases in five), so
+# a label contraindicating aspirin in "hemophilia" warns a patient with hemophilia A.
+# NCBI-disease annotates the word as A and B together, which one id cannot be.
+DISEASE_READINGS: Mapping[str, str] = MappingProxyType(
+    {"hemophilia": "MESH:D006467", "haemophilia": "MESH:D006467"}
+)
 _READINGS = MappingProxyType(
     {(GENE, name): id_ for name, id_ in GENE_READINGS.items()}
     | {(D, name): id_ for name, id_ in DRUG_READINGS.items()}
+    | {(DIS, name): id_ for name, id_ in DISEASE_READINGS.items()}
 )
 _READING_KEYS = MappingProxyType({(t, norm(name)): id_ for (t, name), id_ in _READINGS.items()})
 # Gene aliases that name something else where drug labels and pharmacology papers write

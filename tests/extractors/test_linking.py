@@ -748,6 +748,20 @@ def test_the_loose_key_reads_plurals_as_their_singular(plural, one):
     assert singular(plural) == one
 
 
+def test_a_last_a_is_a_letter_not_an_article_in_the_loose_key():
+    from extractors.linking.normalize import loose
+
+    assert loose("Vitamin A") != loose("vitamin")
+    assert loose("hepatitis A") == loose("Hepatitis, a")
+    assert loose("a disease of the liver") == loose("disease liver")
+    records = [KBRecord("MESH:D014801", D, "Vitamin A"), KBRecord("MESH:D014815", D, "Vitamins")]
+    names = [(0, RANK_PREFERRED * S, "Vitamin A"), (1, RANK_PREFERRED * S, "Vitamins")]
+    lk = DictionaryLinker(kb=KnowledgeBase.from_data(KBData(records, names, [])), config=LinkerConfig(fuzzy=False))
+    text = "severe vitamin K deficiency; vitamins A and D"
+    linked = lk.link(Document("PMID:6", "pubmed", text), [mention(t, text, D) for t in ("vitamin", "vitamins A")])
+    assert [lm.entity.id for lm in linked] == ["MESH:D014815", "MESH:D014801"]
+
+
 def test_a_labels_short_capitals_link_to_no_gene_through_an_alias_alone():
     kb = gene_kb(
         # an alias of PIK3C2A, and the lab test creatine kinase

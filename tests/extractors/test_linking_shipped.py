@@ -92,6 +92,13 @@ def test_a_class_name_is_the_class_not_one_member(linker):
     assert top(linker, "simvastatin", D).id == "MESH:D019821"
 
 
+def test_a_disease_without_its_letter_reads_as_its_common_form_or_its_class(linker):
+    # "hemophilia" is read as hemophilia A; "vitamin" is the class, not vitamin A
+    assert top(linker, "hemophilia", DIS).id == top(linker, "haemophilia", DIS).id == "MESH:D006467"
+    assert top(linker, "hemophilia B", DIS).id == "MESH:D002836"
+    assert top(linker, "vitamin", D).id == "MESH:D014815"
+
+
 def test_patient_inputs(linker):
     assert top(linker, "type 2 diabetes", DIS).id == "MESH:D003924"
     found = {e.id for e, _ in linker.lookup("aspirin allergy")}
