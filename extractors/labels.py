@@ -31,8 +31,9 @@ An adverse-reaction condition that is a risk factor, a history or the treated
 population ("patients with a prior history of peptic ulcer disease"), or a procedure's site
 ("following cataract surgery"), is no effect of the drug. A substance named inside a class,
 a pathway or a measure ("serotonin and norepinephrine reuptake inhibitors", "calcium channel
-blockers", "creatinine clearance"), or the salt of a drug ("FENOPROFEN CALCIUM"), is no
-interacting drug.
+blockers", "creatinine clearance"), the salt of a drug ("FENOPROFEN CALCIUM"), its metabolite
+("its glucuronide"), or a substance of the body the sentence measures in the patient ("blood
+glucose levels", "lactate metabolism", "serum bicarbonate") is no interacting drug.
 
 A Contraindications sentence that reports reactions ("Hypersensitivity reactions have been
 reported, including rash and urticaria") states adverse effects, not contraindications, unless
@@ -135,15 +136,57 @@ _ADVICE_BEFORE = re.compile(r"\b(?:counsel\w*|advis\w*|educat\w*|inform\w*)\s+(?
 # a substance named as part of another term in an interaction sentence: a class ("serotonin
 # and norepinephrine reuptake inhibitors", "calcium channel blockers", "nitric oxide
 # donors"), a pathway or a measure ("the renin-angiotensin conversion pathway", "blood
-# pressure", "glucose-lowering action"); not "lithium levels" or "methotrexate clearance",
-# which the interaction changes
+# pressure", "glucose-lowering action") or a condition ("serotonin syndrome", "vitamin K
+# deficiency"); not "lithium levels" or "methotrexate clearance", which the interaction changes
 _PART_OF_TERM_AFTER = re.compile(
     r"^(?:[\s/-]+(?:and\s+|or\s+)?[\w-]+){0,2}?[\s/-]+(?:re)?(?:uptake|release|converting|conversion|"
-    r"channels?|pathways?|control|pressure|lowering|synthesis|production|secretion|donors?)\b",
+    r"channels?|pathways?|control|pressure|lowering|synthesis|production|secretion|donors?|"
+    r"syndrome|deficiency)\b",
     re.IGNORECASE,
 )
 # what a label measures, never a drug given with it ("creatinine clearance", "blood glucose")
-_NO_INTERACTANT = frozenset({"creatinine", "blood", "serum", "plasma", "urine"})
+_NO_INTERACTANT = frozenset(
+    {"creatinine", "blood", "serum", "plasma", "urine", "urea", "bilirubin", "uric acid"}
+)
+# substances of the body that labels also give as drugs: an interactant unless the sentence
+# measures them in the patient ("blood glucose levels", "urinary potassium", "lactate
+# metabolism", "renal prostaglandins", "serum bicarbonate")
+_ANALYTES = frozenset(
+    "MESH:" + d
+    for d in (
+        "D005947",  # Glucose
+        "D011188",  # Potassium
+        "D012964",  # Sodium
+        "D002712",  # Chlorides
+        "D002118",  # Calcium
+        "D008274",  # Magnesium
+        "D010710",  # Phosphates
+        "D001639",  # Bicarbonates
+        "D019344",  # Lactic Acid
+        "D000641",  # Ammonia
+        "D011453",  # Prostaglandins
+        "D013256",  # Steroids
+        "D012701",  # Serotonin
+        "D002784",  # Cholesterol
+        "D014280",  # Triglycerides
+        "D020719",  # Glucuronides
+        "D007328",  # Insulin
+    )
+)
+_IN_THE_PATIENT_BEFORE = re.compile(
+    r"\b(?:blood|serum|plasma|urinary|urine|renal|fasting|circulating|endogenous)\s+"
+    r"(?:[\w-]+\s+){0,3}$",
+    re.IGNORECASE,
+)
+_ANALYTE_AFTER = re.compile(
+    r"^[\s)-]*(?:levels?|concentrations?|excretion|metabolism|values?|"
+    r"clearance|tolerance|control|balance)\b",
+    re.IGNORECASE,
+)
+# the label's own drug's derivative ("naproxen and its glucuronide", "the active sulfide
+# metabolite") or a body system named for a substance ("renin-angiotensin system")
+_ITS_BEFORE = re.compile(r"\bits\s+(?:active\s+)?$", re.IGNORECASE)
+_METABOLITE_OR_SYSTEM_AFTER = re.compile(r"^[\s-]+(?:metabolites?|system)\b", re.IGNORECASE)
 # "FENOPROFEN CALCIUM", "esomeprazole magnesium": the salt of the drug named just before it
 _WORD_BEFORE = re.compile(r"([A-Za-z][\w-]*)\s+$")
 _LIST_ITEM = r"[\w-]+(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)"  # "LDL-C, ", "TG and "
@@ -386,7 +429,7 @@ class LabelRelationExtractor:
     """
 
     name = "label-rules"
-    version = "9"  # bump when a rule changes what a label states
+    version = "10"  # bump when a rule changes what a label states
 
     def __init__(self, linker_lookup: LinkerLookup, *, min_subject_score: float = 0.9) -> None:
         self._resolve = _resolver(linker_lookup, min_subject_score)
@@ -675,8 +718,16 @@ class LabelRelationExtractor:
                     word in _NO_INTERACTANT
                     or _PART_OF_TERM_AFTER.match(rest)
                     or (word in SALT_WORDS and self._salt_of_drug(before))
+                    or _ITS_BEFORE.search(before)
+                    or _METABOLITE_OR_SYSTEM_AFTER.match(rest)
                 ):
                     continue  # "serotonin reuptake inhibitors", "FENOPROFEN CALCIUM": no drug of its own
+                if lm.entity.id in _ANALYTES and (
+                    _IN_THE_PATIENT_BEFORE.search(before)
+                    or _ANALYTE_AFTER.match(rest)
+                    or _MEASURED_BEFORE.search(before)
+                ):
+                    continue  # measured in the patient, not given
                 if code in (CONTRAINDICATIONS, DO_NOT_USE) and _ALLERGY.search(before):
                     predicate = Predicate.CONTRAINDICATED_IN
                 else:

@@ -633,6 +633,49 @@ def test_a_substance_named_inside_a_class_a_pathway_a_measure_or_a_salt_is_no_in
     }
 
 
+def test_a_substance_the_label_measures_in_the_patient_is_no_interacting_drug():
+    vocab = VOCAB + [
+        Entity("MESH:D008687", D, "metformin"),
+        Entity("MESH:D005947", D, "glucose"),
+        Entity("MESH:D011188", D, "potassium"),
+        Entity("MESH:D019344", D, "lactate"),
+        Entity("MESH:D001639", D, "bicarbonate"),
+        Entity("MESH:D011453", D, "prostaglandins"),
+        Entity("MESH:D012964", D, "sodium"),
+        Entity("MESH:D020719", D, "glucuronide"),
+        Entity("MESH:D014508", D, "urea"),
+        Entity("MESH:D014815", D, "vitamin"),
+        Entity("MESH:D012701", D, "serotonin"),
+        Entity("MESH:D004298", D, "digoxin"),
+        Entity("MESH:D005472", D, "fluorouracil"),
+        Entity("MESH:D013440", D, "sulfide"),
+        Entity("MESH:D000809", D, "angiotensin"),
+        Entity("MESH:D000925", D, "anticoagulant"),
+    ]
+    meta = {"set_id": "mf", "version": "1", "active_moieties": "METFORMIN"}
+    measured = (
+        "Titrate metformin based on blood glucose levels. Hydrochlorothiazide reduces urinary potassium. "
+        "Alcohol potentiates the effect of metformin on lactate metabolism. Monitor serum bicarbonate. "
+        "Metformin inhibits renal prostaglandins and raised levels of sodium and chloride excretion. "
+        "It decreased the excretion of naproxen and its glucuronide metabolite. Abnormal urea (20%) was seen. "
+        "Avoid in severe vitamin K deficiency. Opioids may cause serotonin syndrome. "
+        "Aspirin lowered the active sulfide metabolite. Renin-angiotensin system inhibitors may add to it."
+    )
+    assert _section_statements(measured, "34073-7", vocab, meta) == set()
+    # the same substances given as drugs interact, and a drug measured in the patient still does
+    given = (
+        "Potassium supplements raise the risk of hyperkalemia with metformin. "
+        "Metformin increased serum digoxin levels and plasma fluorouracil concentrations. "
+        "Monitor their anticoagulant dose."
+    )
+    assert _section_statements(given, "34073-7", vocab, meta) == {
+        ("anticoagulant", "INTERACTS_WITH", "metformin"),
+        ("metformin", "INTERACTS_WITH", "potassium"),
+        ("digoxin", "INTERACTS_WITH", "metformin"),
+        ("fluorouracil", "INTERACTS_WITH", "metformin"),
+    }
+
+
 def test_therapies_classes_and_counselling_name_no_adverse_effect():
     vocab = VOCAB + [
         Entity("MESH:D000068677", D, "sildenafil"),
