@@ -44,8 +44,9 @@ In the sections that name interacting drugs, drug classes the tagger left out ("
 "diuretics", "anticoagulants", "CYP3A4 inhibitors") are read and linked like any name. In a
 combination's label they are read everywhere, and a sentence that names no ingredient but a
 class some of them belong to ("NSAIDs cause serious gastrointestinal adverse events" in a
-sumatriptan and naproxen label) is about those, where the section reads no drug as an
-object. A target's action is read from its clause, not from a relative clause after it
+sumatriptan and naproxen label, "MAOI interactions with opioids" in a hydrocodone and
+ibuprofen label) is about those; where the section reads drugs as objects, the class is one,
+of those ingredients ("other NSAIDs"). A target's action is read from its clause, not from a relative clause after it
 ("COX-1 ... to thromboxane A2, which is a potent agonist").
 
 Negation and speculation cues ("is not indicated for", "may cause") mark the evidence.
@@ -429,7 +430,7 @@ class LabelRelationExtractor:
     """
 
     name = "label-rules"
-    version = "10"  # bump when a rule changes what a label states
+    version = "11"  # bump when a rule changes what a label states
 
     def __init__(self, linker_lookup: LinkerLookup, *, min_subject_score: float = 0.9) -> None:
         self._resolve = _resolver(linker_lookup, min_subject_score)
@@ -563,14 +564,9 @@ class LabelRelationExtractor:
                 named_in = (code, [s for s in subjects if s.id in named])
             # "NSAIDs cause serious gastrointestinal events" in a naproxen and sumatriptan
             # label: naproxen's, in this sentence only (a list of headings may go on to
-            # another ingredient's effects)
-            members = (
-                _class_members(inside, subjects)
-                if len(subjects) > 1
-                and not own
-                and EntityType.DRUG not in SECTION_RULES.get(code or "", {})
-                else []
-            )
+            # another ingredient's effects); "MAOI interactions with opioids" in a
+            # hydrocodone and ibuprofen label: hydrocodone's
+            members = _class_members(inside, subjects) if len(subjects) > 1 and not own else []
             for f in self._findings(
                 doc,
                 sent,
@@ -750,9 +746,9 @@ def _own_names(doc: Document, subjects: Sequence[Entity]) -> dict[str, Entity]:
 def _class_members(mentions: Sequence[LinkedMention], subjects: Sequence[Entity]) -> list[Entity]:
     """The ingredients of a combination a sentence names by their class ("NSAIDs" in a
     sumatriptan and naproxen label is naproxen): the members of the classes its drug mentions
-    name (``kg.drug_classes``), when they are some of the ingredients but not all. Asked only
-    where the section reads no drug as an object: there "NSAIDs" is what the drug interacts
-    with."""
+    name (``kg.drug_classes``), when they are some of the ingredients but not all. Where the
+    section reads drugs as objects the class stays one of them: "Concomitant use with other
+    NSAIDs" in that label is an interaction of naproxen's, as in a naproxen label."""
     groups = set()
     for lm in mentions:
         if lm.entity.type is EntityType.DRUG:

@@ -773,7 +773,37 @@ def test_a_combinations_sentence_naming_the_class_of_one_ingredient_is_about_tha
     untagged = [lm for lm in linker.mentions(doc) if lm.entity.id != nsaids.id]
     statements, _ = ex.extract(doc, RuleSentenceSplitter().split(doc), ex.relink(doc, untagged))
     assert {(s.subject, s.object) for s in statements} == {("MESH:D009288", "MESH:D006471")}
-    # where the section reads drugs as objects, the class is what both interact with
-    interaction = "Avoid the use of NSAIDs."
+    # where the section reads drugs as objects, the class stays an interacting drug, of the
+    # ingredient it names: naproxen's "other NSAIDs", not sumatriptan's
+    interaction = "Avoid the use of other NSAIDs. NSAIDs may diminish the effect of ACE inhibitors."
+    vocab.append(Entity("MESH:D000806", D, "ACE inhibitors"))
     pairs = {frozenset((a, b)) for a, _, b in _section_statements(interaction, "34073-7", vocab, meta)}
-    assert pairs == {frozenset((drug, nsaids.name)) for drug in ("sumatriptan", "naproxen")}
+    assert pairs == {frozenset(("naproxen", nsaids.name)), frozenset(("naproxen", "ACE inhibitors"))}
+    # and a sentence naming the product names both
+    product = "Avoid combining sumatriptan and naproxen sodium tablets with ACE inhibitors."
+    pairs = {frozenset((a, b)) for a, _, b in _section_statements(product, "34073-7", vocab, meta)}
+    assert pairs == {frozenset((drug, "ACE inhibitors")) for drug in ("sumatriptan", "naproxen")}
+
+
+def test_a_combinations_interaction_stated_for_one_ingredients_class_is_that_ones():
+    vocab = VOCAB + [
+        Entity("MESH:D000701", D, "Analgesics, Opioid", ("opioids", "opioid")),
+        Entity("MESH:D006854", D, "hydrocodone"),
+        Entity("MESH:D007052", D, "ibuprofen"),
+        Entity("MESH:D008996", D, "MAOIs"),
+        Entity("MESH:D001569", D, "benzodiazepines"),
+    ]
+    meta = {"set_id": "hi", "version": "1", "active_moieties": "HYDROCODONE|IBUPROFEN"}
+    text = (
+        "Interactions of MAOIs with opioids may manifest as serotonin syndrome. "
+        "Concomitant use of benzodiazepines and other opioids can cause sedation. "
+        "Benzodiazepines are not to be combined with this product."
+    )
+    got = {frozenset((a, b)) for a, _, b in _section_statements(text, "34073-7", vocab, meta)}
+    assert got == {
+        frozenset(("hydrocodone", "MAOIs")),
+        frozenset(("hydrocodone", "Analgesics, Opioid")),
+        frozenset(("hydrocodone", "benzodiazepines")),
+        # the sentence naming no ingredient nor a class of one is still both ingredients'
+        frozenset(("ibuprofen", "benzodiazepines")),
+    }
