@@ -12,6 +12,8 @@ found in the section's text, by whatever recogniser and linker the pipeline uses
 |                                         | Drug        | INTERACTS_WITH (CONTRAINDICATED_IN when    |
 |                                         |             | the clause is about hypersensitivity)      |
 | Drug Interactions 34073-7               | Drug        | INTERACTS_WITH, the sentence as the note   |
+| Boxed Warning, Warnings (and            | Drug        | INTERACTS_WITH, only after a word of use   |
+| Precautions), Precautions               |             | together ("concomitant use of ... with")   |
 | Adverse Reactions 34084-4, Boxed 34066-1| Disease     | CAUSES                                     |
 | Mechanism of Action 43679-0             | Gene        | TARGETS, action from the verb              |
 | Pharmacogenomics 66106-6                | Gene/Variant| AFFECTS_RESPONSE                           |
@@ -90,6 +92,16 @@ ADVERSE_REACTIONS = "34084-4"
 BOXED_WARNING = "34066-1"
 MECHANISM_OF_ACTION = "43679-0"
 PHARMACOGENOMICS = "66106-6"
+WARNINGS_AND_PRECAUTIONS = "43685-7"
+WARNINGS = "34071-1"
+PRECAUTIONS = "42232-9"
+GENERAL_PRECAUTIONS = "34072-9"
+# sections that warn of interactions among much else: a drug there interacts only after a
+# word of use together ("Concomitant use of opioids with benzodiazepines ... may result in
+# profound sedation"; "concomitant use of oral corticosteroids, aspirin, anticoagulants")
+CO_USE_SECTIONS = frozenset(
+    {BOXED_WARNING, WARNINGS_AND_PRECAUTIONS, WARNINGS, PRECAUTIONS, GENERAL_PRECAUTIONS}
+)
 
 # section code -> object type -> predicate
 SECTION_RULES: Mapping[str, Mapping[EntityType, Predicate]] = MappingProxyType(
@@ -105,7 +117,11 @@ SECTION_RULES: Mapping[str, Mapping[EntityType, Predicate]] = MappingProxyType(
         },
         DRUG_INTERACTIONS: {EntityType.DRUG: Predicate.INTERACTS_WITH},
         ADVERSE_REACTIONS: {EntityType.DISEASE: Predicate.CAUSES},
-        BOXED_WARNING: {EntityType.DISEASE: Predicate.CAUSES},
+        BOXED_WARNING: {
+            EntityType.DISEASE: Predicate.CAUSES,
+            EntityType.DRUG: Predicate.INTERACTS_WITH,  # after a word of use together
+        },
+        **{code: {EntityType.DRUG: Predicate.INTERACTS_WITH} for code in CO_USE_SECTIONS - {BOXED_WARNING}},
         MECHANISM_OF_ACTION: {EntityType.GENE: Predicate.TARGETS},
         PHARMACOGENOMICS: {
             EntityType.GENE: Predicate.AFFECTS_RESPONSE,
@@ -147,7 +163,8 @@ _PART_OF_TERM_AFTER = re.compile(
 )
 # what a label measures, never a drug given with it ("creatinine clearance", "blood glucose")
 _NO_INTERACTANT = frozenset(
-    {"creatinine", "blood", "serum", "plasma", "urine", "urea", "bilirubin", "uric acid"}
+    {"creatinine", "blood", "serum", "plasma", "urine", "urea", "urea nitrogen", "blood urea nitrogen"}
+    | {"bilirubin", "uric acid", "smoking"}
 )
 # substances of the body that labels also give as drugs: an interactant unless the sentence
 # measures them in the patient ("blood glucose levels", "urinary potassium", "lactate
@@ -182,6 +199,12 @@ _IN_THE_PATIENT_BEFORE = re.compile(
 _ANALYTE_AFTER = re.compile(
     r"^[\s)-]*(?:levels?|concentrations?|excretion|metabolism|values?|"
     r"clearance|tolerance|control|balance)\b",
+    re.IGNORECASE,
+)
+_CO_USE = re.compile(
+    r"\b(?:concomitant(?:ly)?(?!\s+(?:elevat|increas|decreas|reduc|rise|chang|sign|symptom|"
+    r"condition|disease|illness|infection))|co-?administ\w*|co-?prescri\w*|(?:in\s+)?combination\s+with|"
+    r"combined\s+with|together\s+with|(?<!compared\s)with\s+other)\b",
     re.IGNORECASE,
 )
 # the label's own drug's derivative ("naproxen and its glucuronide", "the active sulfide
@@ -430,7 +453,7 @@ class LabelRelationExtractor:
     """
 
     name = "label-rules"
-    version = "11"  # bump when a rule changes what a label states
+    version = "12"  # bump when a rule changes what a label states
 
     def __init__(self, linker_lookup: LinkerLookup, *, min_subject_score: float = 0.9) -> None:
         self._resolve = _resolver(linker_lookup, min_subject_score)
@@ -718,6 +741,8 @@ class LabelRelationExtractor:
                     or _METABOLITE_OR_SYSTEM_AFTER.match(rest)
                 ):
                     continue  # "serotonin reuptake inhibitors", "FENOPROFEN CALCIUM": no drug of its own
+                if code in CO_USE_SECTIONS and not _CO_USE.search(lead):
+                    continue  # a warning's drug that is not said to be used with this one
                 if lm.entity.id in _ANALYTES and (
                     _IN_THE_PATIENT_BEFORE.search(before)
                     or _ANALYTE_AFTER.match(rest)

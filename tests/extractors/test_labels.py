@@ -676,6 +676,39 @@ def test_a_substance_the_label_measures_in_the_patient_is_no_interacting_drug():
     }
 
 
+def test_warnings_name_an_interacting_drug_only_after_a_word_of_use_together():
+    vocab = VOCAB + [
+        Entity("MESH:D010098", D, "oxycodone"),
+        Entity("MESH:D001569", D, "benzodiazepines"),
+        Entity("MESH:D000431", D, "alcohol"),
+        Entity("MESH:D000305", D, "corticosteroids"),
+        Entity("MESH:D001241", D, "aspirin"),
+        Entity("MESH:D008094", D, "lithium"),
+        Entity("MESH:D012131", S, "respiratory depression"),
+        Entity("MESH:D001806", D, "blood urea nitrogen"),
+    ]
+    meta = {"set_id": "ox", "version": "1", "active_moieties": "OXYCODONE"}
+    boxed = (
+        "Concomitant use of opioids with benzodiazepines or other CNS depressants, including "
+        "alcohol, may result in respiratory depression."
+    )
+    assert _section_statements(boxed, "34066-1", vocab, meta) == {
+        ("benzodiazepines", "INTERACTS_WITH", "oxycodone"),
+        ("alcohol", "INTERACTS_WITH", "oxycodone"),
+        ("oxycodone", "CAUSES", "respiratory depression"),
+    }
+    warnings = (
+        "Patients switched from aspirin had lower lithium levels. "
+        "Oxycodone may reduce urine output with concomitant elevations of blood urea nitrogen. "
+        "Dizziness came with concomitant increases in lithium concentrations. "
+        "Risk factors include concomitant use of oral corticosteroids."
+    )
+    for code in ("43685-7", "34071-1", "42232-9"):
+        assert _section_statements(warnings, code, vocab, meta) == {
+            ("corticosteroids", "INTERACTS_WITH", "oxycodone")
+        }
+
+
 def test_therapies_classes_and_counselling_name_no_adverse_effect():
     vocab = VOCAB + [
         Entity("MESH:D000068677", D, "sildenafil"),
