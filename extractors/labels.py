@@ -453,7 +453,7 @@ class LabelRelationExtractor:
     """
 
     name = "label-rules"
-    version = "12"  # bump when a rule changes what a label states
+    version = "13"  # bump when a rule changes what a label states
 
     def __init__(self, linker_lookup: LinkerLookup, *, min_subject_score: float = 0.9) -> None:
         self._resolve = _resolver(linker_lookup, min_subject_score)
@@ -583,7 +583,10 @@ class LabelRelationExtractor:
             if named_in[0] != code:
                 named_in = (code, subjects)
             if len(subjects) > 1 and own:
-                named = {m.entity.id for m in own}
+                # the product named ("hydrocodone bitartrate and ibuprofen tablets") names
+                # both; an ingredient named alone beside it says whose the statement is
+                # ("... can increase the plasma concentration of hydrocodone")
+                named = {m.entity.id for m in _outside_product_name(doc, own) or own}
                 named_in = (code, [s for s in subjects if s.id in named])
             # "NSAIDs cause serious gastrointestinal events" in a naproxen and sumatriptan
             # label: naproxen's, in this sentence only (a list of headings may go on to
@@ -766,6 +769,24 @@ def _own_names(doc: Document, subjects: Sequence[Entity]) -> dict[str, Entity]:
     if len(subjects) != 1:
         return {}
     return {key: subjects[0] for key in map(norm, _listed(doc, "products")) if key}
+
+
+_PRODUCT_GLUE = re.compile(
+    r"(?:\s+[A-Za-z]+)?\s*(?:,\s*(?:and\b|or\b|&)?|/|\+|&|\band\b|\bor\b)\s*", re.IGNORECASE
+)
+
+
+def _outside_product_name(doc: Document, own: Sequence[LinkedMention]) -> list[LinkedMention]:
+    """The mentions of a combination's ingredients that are not part of its product name or a
+    list of them, ingredients joined by "and", "or", "/" or commas, a salt word between
+    ("hydrocodone bitartrate and ibuprofen", "aspirin, caffeine, or butalbital")."""
+    in_name: set[int] = set()
+    for i, a in enumerate(own):
+        for j in range(i + 1, len(own)):
+            b = own[j]
+            if a.entity.id != b.entity.id and _PRODUCT_GLUE.fullmatch(doc.text[a.mention.end : b.mention.start]):
+                in_name.update((i, j))
+    return [m for i, m in enumerate(own) if i not in in_name]
 
 
 def _class_members(mentions: Sequence[LinkedMention], subjects: Sequence[Entity]) -> list[Entity]:

@@ -818,6 +818,27 @@ def test_a_combinations_sentence_naming_the_class_of_one_ingredient_is_about_tha
     assert pairs == {frozenset((drug, "ACE inhibitors")) for drug in ("sumatriptan", "naproxen")}
 
 
+def test_a_combinations_sentence_naming_the_product_and_one_ingredient_alone_is_that_ones():
+    vocab = VOCAB + [
+        Entity("MESH:D006854", D, "hydrocodone", ("hydrocodone bitartrate",)),
+        Entity("MESH:D007052", D, "ibuprofen"),
+        Entity("MESH:D012293", D, "rifampin"),
+        Entity("MESH:D014859", D, "warfarin"),
+    ]
+    meta = {"set_id": "hi", "version": "1", "active_moieties": "HYDROCODONE|IBUPROFEN"}
+    text = (
+        "The concomitant use of hydrocodone bitartrate and ibuprofen tablets and rifampin can "
+        "decrease the plasma concentration of hydrocodone. "
+        "Monitor patients on hydrocodone bitartrate and ibuprofen tablets with warfarin."
+    )
+    got = {frozenset((a, b)) for a, _, b in _section_statements(text, "34073-7", vocab, meta)}
+    assert got == {
+        frozenset(("hydrocodone", "rifampin")),
+        frozenset(("hydrocodone", "warfarin")),
+        frozenset(("ibuprofen", "warfarin")),
+    }
+
+
 def test_a_combinations_interaction_stated_for_one_ingredients_class_is_that_ones():
     vocab = VOCAB + [
         Entity("MESH:D000701", D, "Analgesics, Opioid", ("opioids", "opioid")),
