@@ -196,8 +196,10 @@ class LinkerConfig:
     human_genes_only: bool = True
     # in a drug label, a gene mention of three characters or fewer that only a gene's alias
     # names stays unlinked: labels' short capitals are lab tests and pharmacokinetic terms
-    # ("CPK" is creatine kinase, not PIK3C2A's alias; "AST", "GFR", "FPG", "CL/F"); approved
-    # symbols ("ACE", "CRP") and names from the curated corpora still link
+    # ("CPK" is creatine kinase, not PIK3C2A's alias; "AST", "GFR", "CL/F"); approved
+    # symbols ("ACE", "CRP") and names from the curated corpora still link, unless the corpus
+    # wrote the letters in another case ("Fpg", a bacterial glycosylase, is not a label's
+    # "FPG", fasting plasma glucose)
     label_short_aliases: bool = False
     # a gene alias several genes share goes to the one of the family of the document's other
     # genes (see ``_family_ties``)
@@ -235,7 +237,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "12"  # bump when a rule changes what the same KB links
+    rules_version = "13"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,
@@ -654,7 +656,9 @@ class DictionaryLinker:
             best = {
                 i: c
                 for i, c in best.items()
-                if not _label_short_alias(mentions[i], c, self.kb.entity(c.row).name)
+                if not _label_short_alias(
+                    mentions[i], c, self.kb.entity(c.row).name, self.kb.surfaces(c.row)
+                )
             }
         linked: list[LinkedMention] = []
         for i, m in enumerate(mentions):
@@ -840,16 +844,14 @@ def _family(symbol: str) -> str:
     return m.group(0) if m else symbol
 
 
-def _label_short_alias(m: Mention, choice: _Choice, symbol: str) -> bool:
-    """A short gene mention that only an alias links (see ``label_short_aliases``); the
-    gene's ``symbol`` written with a hyphen ("IL-6" for IL6) is no alias."""
+def _label_short_alias(m: Mention, choice: _Choice, symbol: str, surfaces: Sequence[str]) -> bool:
+    """A short gene mention that only an alias links, or capitals that the gene's names
+    (``surfaces``) write only in another case (see ``label_short_aliases``); the gene's
+    ``symbol`` written with a hyphen ("IL-6" for IL6) is no alias."""
     key = _alnum(m.text)
-    return (
-        m.type is EntityType.GENE
-        and _through_alias(choice)
-        and len(key) <= SHORT_ALIAS
-        and key != _alnum(symbol)
-    )
+    if m.type is not EntityType.GENE or len(key) > SHORT_ALIAS or key == _alnum(symbol):
+        return False
+    return _through_alias(choice) or (m.text.isupper() and m.text not in surfaces)
 
 
 def _through_alias(choice: _Choice) -> bool:
