@@ -453,7 +453,7 @@ class LabelRelationExtractor:
     """
 
     name = "label-rules"
-    version = "13"  # bump when a rule changes what a label states
+    version = "14"  # bump when a rule changes what a label states
 
     def __init__(self, linker_lookup: LinkerLookup, *, min_subject_score: float = 0.9) -> None:
         self._resolve = _resolver(linker_lookup, min_subject_score)
@@ -585,8 +585,14 @@ class LabelRelationExtractor:
             if len(subjects) > 1 and own:
                 # the product named ("hydrocodone bitartrate and ibuprofen tablets") names
                 # both; an ingredient named alone beside it says whose the statement is
-                # ("... can increase the plasma concentration of hydrocodone")
-                named = {m.entity.id for m in _outside_product_name(doc, own) or own}
+                # ("... can increase the plasma concentration of hydrocodone"), else the
+                # class of some ("sumatriptan and naproxen sodium, like that of other NSAIDs"),
+                # except in an indication, where the class describes the product ("an opioid
+                # agonist indicated for the management of pain")
+                named = {m.entity.id for m in _outside_product_name(doc, own)}
+                if not named and code != INDICATIONS:
+                    named = {s.id for s in _class_members(inside, subjects)}
+                named = named or {m.entity.id for m in own}
                 named_in = (code, [s for s in subjects if s.id in named])
             # "NSAIDs cause serious gastrointestinal events" in a naproxen and sumatriptan
             # label: naproxen's, in this sentence only (a list of headings may go on to

@@ -839,6 +839,26 @@ def test_a_combinations_sentence_naming_the_product_and_one_ingredient_alone_is_
     }
 
 
+def test_a_combinations_sentence_naming_the_product_like_others_of_a_class_is_that_ones():
+    nsaids = Entity("MESH:D000894", D, "Anti-Inflammatory Agents, Non-Steroidal", ("NSAIDs", "NSAID"))
+    vocab = VOCAB + [
+        nsaids,
+        Entity("MESH:D009288", D, "naproxen", ("naproxen sodium",)),
+        Entity("MESH:D018170", D, "sumatriptan"),
+        Entity("NCBIGene:5742", G, "COX-1"),
+        Entity("MESH:D008881", S, "migraine"),
+    ]
+    meta = {"set_id": "t", "version": "1", "active_moieties": "SUMATRIPTAN|NAPROXEN"}
+    moa = "The mechanism of action of sumatriptan and naproxen sodium, like that of other NSAIDs, involves inhibition of COX-1."
+    assert _section_statements(moa, "43679-0", vocab, meta) == {("naproxen", "TARGETS", "COX-1")}
+    # an indication's class describes the product, which treats what it names
+    indication = "Sumatriptan and naproxen sodium tablets, a triptan and NSAID, are indicated for migraine."
+    assert _section_statements(indication, "34067-9", vocab, meta) == {
+        ("sumatriptan", "TREATS", "migraine"),
+        ("naproxen", "TREATS", "migraine"),
+    }
+
+
 def test_a_combinations_interaction_stated_for_one_ingredients_class_is_that_ones():
     vocab = VOCAB + [
         Entity("MESH:D000701", D, "Analgesics, Opioid", ("opioids", "opioid")),
