@@ -48,7 +48,11 @@ combination's label they are read everywhere, and a sentence that names no ingre
 class some of them belong to ("NSAIDs cause serious gastrointestinal adverse events" in a
 sumatriptan and naproxen label, "MAOI interactions with opioids" in a hydrocodone and
 ibuprofen label) is about those; where the section reads drugs as objects, the class is one,
-of those ingredients ("other NSAIDs"). A target's action is read from its clause, not from a relative clause after it
+of those ingredients ("other NSAIDs"). A sentence that names the product ("hydrocodone
+bitartrate and ibuprofen tablets") is about the ingredient it also names alone ("the plasma
+concentration of hydrocodone"), else, outside Indications, about those of a class it names
+("like that of other NSAIDs"). Warning sections name an interacting drug only after a word of
+use together. A target's action is read from its clause, not from a relative clause after it
 ("COX-1 ... to thromboxane A2, which is a potent agonist").
 
 Negation and speculation cues ("is not indicated for", "may cause") mark the evidence.
@@ -206,6 +210,11 @@ _CO_USE = re.compile(
     r"condition|disease|illness|infection))|co-?administ\w*|co-?prescri\w*|(?:in\s+)?combination\s+with|"
     r"combined\s+with|together\s+with|(?<!compared\s)with\s+other)\b",
     re.IGNORECASE,
+)
+# what joins a combination's ingredients in its product name or a list of them: "and", "or",
+# "/", commas, a salt word before ("hydrocodone bitartrate and ibuprofen")
+_PRODUCT_GLUE = re.compile(
+    r"(?:\s+[A-Za-z]+)?\s*(?:,\s*(?:and\b|or\b|&)?|/|\+|&|\band\b|\bor\b)\s*", re.IGNORECASE
 )
 # the label's own drug's derivative ("naproxen and its glucuronide", "the active sulfide
 # metabolite") or a body system named for a substance ("renin-angiotensin system")
@@ -775,11 +784,6 @@ def _own_names(doc: Document, subjects: Sequence[Entity]) -> dict[str, Entity]:
     if len(subjects) != 1:
         return {}
     return {key: subjects[0] for key in map(norm, _listed(doc, "products")) if key}
-
-
-_PRODUCT_GLUE = re.compile(
-    r"(?:\s+[A-Za-z]+)?\s*(?:,\s*(?:and\b|or\b|&)?|/|\+|&|\band\b|\bor\b)\s*", re.IGNORECASE
-)
 
 
 def _outside_product_name(doc: Document, own: Sequence[LinkedMention]) -> list[LinkedMention]:

@@ -82,8 +82,7 @@ def loose(text: str) -> str:
 
 def loose_from_norm(normed: str) -> str:
     words = normed.split()
-    # a last "a" is a letter, not the article: "vitamin A" is not "vitamin", nor "hepatitis A"
-    # "hepatitis"
+    # a last "a" is a letter, not the article: "vitamin A" is not "vitamin"
     last = len(words) - 1 if len(words) > 1 and words[-1] == "a" else -1
     return "".join([singular(w) for i, w in enumerate(words) if w not in _STOP or i == last])
 
