@@ -402,6 +402,16 @@ def _section_statements(text: str, code: str, vocab: list[Entity], metadata=META
     return {(names[s.subject], s.predicate.value, names[s.object]) for s in statements}
 
 
+def _drugs(**names: str) -> list[Entity]:
+    """Drug entities by MeSH id: ``_drugs(D008687="metformin")``."""
+    return [Entity(f"MESH:{id_}", D, name) for id_, name in names.items()]
+
+
+def _pairs(text: str, code: str, vocab: list[Entity], metadata) -> set[frozenset[str]]:
+    """The statements' (subject, object) pairs, in either order."""
+    return {frozenset((a, b)) for a, _, b in _section_statements(text, code, vocab, metadata)}
+
+
 def test_a_combinations_sentence_is_about_the_ingredients_it_names():
     vocab = VOCAB + [
         Entity("MESH:D001241", D, "aspirin"),
@@ -634,24 +644,12 @@ def test_a_substance_named_inside_a_class_a_pathway_a_measure_or_a_salt_is_no_in
 
 
 def test_a_substance_the_label_measures_in_the_patient_is_no_interacting_drug():
-    vocab = VOCAB + [
-        Entity("MESH:D008687", D, "metformin"),
-        Entity("MESH:D005947", D, "glucose"),
-        Entity("MESH:D011188", D, "potassium"),
-        Entity("MESH:D019344", D, "lactate"),
-        Entity("MESH:D001639", D, "bicarbonate"),
-        Entity("MESH:D011453", D, "prostaglandins"),
-        Entity("MESH:D012964", D, "sodium"),
-        Entity("MESH:D020719", D, "glucuronide"),
-        Entity("MESH:D014508", D, "urea"),
-        Entity("MESH:D014815", D, "vitamin"),
-        Entity("MESH:D012701", D, "serotonin"),
-        Entity("MESH:D004298", D, "digoxin"),
-        Entity("MESH:D005472", D, "fluorouracil"),
-        Entity("MESH:D013440", D, "sulfide"),
-        Entity("MESH:D000809", D, "angiotensin"),
-        Entity("MESH:D000925", D, "anticoagulant"),
-    ]
+    vocab = VOCAB + _drugs(
+        D008687="metformin", D005947="glucose", D011188="potassium", D019344="lactate",
+        D001639="bicarbonate", D011453="prostaglandins", D012964="sodium", D020719="glucuronide",
+        D014508="urea", D014815="vitamin", D012701="serotonin", D004298="digoxin",
+        D005472="fluorouracil", D013440="sulfide", D000809="angiotensin", D000925="anticoagulant",
+    )  # fmt: skip
     meta = {"set_id": "mf", "version": "1", "active_moieties": "METFORMIN"}
     measured = (
         "Titrate metformin based on blood glucose levels. Hydrochlorothiazide reduces urinary potassium. "
@@ -677,16 +675,11 @@ def test_a_substance_the_label_measures_in_the_patient_is_no_interacting_drug():
 
 
 def test_warnings_name_an_interacting_drug_only_after_a_word_of_use_together():
-    vocab = VOCAB + [
-        Entity("MESH:D010098", D, "oxycodone"),
-        Entity("MESH:D001569", D, "benzodiazepines"),
-        Entity("MESH:D000431", D, "alcohol"),
-        Entity("MESH:D000305", D, "corticosteroids"),
-        Entity("MESH:D001241", D, "aspirin"),
-        Entity("MESH:D008094", D, "lithium"),
-        Entity("MESH:D012131", S, "respiratory depression"),
-        Entity("MESH:D001806", D, "blood urea nitrogen"),
-    ]
+    vocab = VOCAB + _drugs(
+        D010098="oxycodone", D001569="benzodiazepines", D000431="alcohol", D000305="corticosteroids",
+        D001241="aspirin", D008094="lithium", D001806="blood urea nitrogen",
+    )  # fmt: skip
+    vocab.append(Entity("MESH:D012131", S, "respiratory depression"))
     meta = {"set_id": "ox", "version": "1", "active_moieties": "OXYCODONE"}
     boxed = (
         "Concomitant use of opioids with benzodiazepines or other CNS depressants, including "
@@ -810,32 +803,14 @@ def test_a_combinations_sentence_naming_the_class_of_one_ingredient_is_about_tha
     # ingredient it names: naproxen's "other NSAIDs", not sumatriptan's
     interaction = "Avoid the use of other NSAIDs. NSAIDs may diminish the effect of ACE inhibitors."
     vocab.append(Entity("MESH:D000806", D, "ACE inhibitors"))
-    pairs = {frozenset((a, b)) for a, _, b in _section_statements(interaction, "34073-7", vocab, meta)}
-    assert pairs == {frozenset(("naproxen", nsaids.name)), frozenset(("naproxen", "ACE inhibitors"))}
+    assert _pairs(interaction, "34073-7", vocab, meta) == {
+        frozenset(("naproxen", nsaids.name)),
+        frozenset(("naproxen", "ACE inhibitors")),
+    }
     # and a sentence naming the product names both
     product = "Avoid combining sumatriptan and naproxen sodium tablets with ACE inhibitors."
-    pairs = {frozenset((a, b)) for a, _, b in _section_statements(product, "34073-7", vocab, meta)}
-    assert pairs == {frozenset((drug, "ACE inhibitors")) for drug in ("sumatriptan", "naproxen")}
-
-
-def test_a_combinations_sentence_naming_the_product_and_one_ingredient_alone_is_that_ones():
-    vocab = VOCAB + [
-        Entity("MESH:D006854", D, "hydrocodone", ("hydrocodone bitartrate",)),
-        Entity("MESH:D007052", D, "ibuprofen"),
-        Entity("MESH:D012293", D, "rifampin"),
-        Entity("MESH:D014859", D, "warfarin"),
-    ]
-    meta = {"set_id": "hi", "version": "1", "active_moieties": "HYDROCODONE|IBUPROFEN"}
-    text = (
-        "The concomitant use of hydrocodone bitartrate and ibuprofen tablets and rifampin can "
-        "decrease the plasma concentration of hydrocodone. "
-        "Monitor patients on hydrocodone bitartrate and ibuprofen tablets with warfarin."
-    )
-    got = {frozenset((a, b)) for a, _, b in _section_statements(text, "34073-7", vocab, meta)}
-    assert got == {
-        frozenset(("hydrocodone", "rifampin")),
-        frozenset(("hydrocodone", "warfarin")),
-        frozenset(("ibuprofen", "warfarin")),
+    assert _pairs(product, "34073-7", vocab, meta) == {
+        frozenset((drug, "ACE inhibitors")) for drug in ("sumatriptan", "naproxen")
     }
 
 
@@ -859,25 +834,33 @@ def test_a_combinations_sentence_naming_the_product_like_others_of_a_class_is_th
     }
 
 
-def test_a_combinations_interaction_stated_for_one_ingredients_class_is_that_ones():
+def test_a_combinations_interaction_is_the_ingredient_it_names_alone_or_by_class():
     vocab = VOCAB + [
         Entity("MESH:D000701", D, "Analgesics, Opioid", ("opioids", "opioid")),
-        Entity("MESH:D006854", D, "hydrocodone"),
-        Entity("MESH:D007052", D, "ibuprofen"),
-        Entity("MESH:D008996", D, "MAOIs"),
-        Entity("MESH:D001569", D, "benzodiazepines"),
+        Entity("MESH:D006854", D, "hydrocodone", ("hydrocodone bitartrate",)),
     ]
+    vocab += _drugs(D007052="ibuprofen", D008996="MAOIs", D001569="benzodiazepines", D012293="rifampin", D014859="warfarin")
     meta = {"set_id": "hi", "version": "1", "active_moieties": "HYDROCODONE|IBUPROFEN"}
-    text = (
+    by_class = (
         "Interactions of MAOIs with opioids may manifest as serotonin syndrome. "
         "Concomitant use of benzodiazepines and other opioids can cause sedation. "
         "Benzodiazepines are not to be combined with this product."
     )
-    got = {frozenset((a, b)) for a, _, b in _section_statements(text, "34073-7", vocab, meta)}
-    assert got == {
+    assert _pairs(by_class, "34073-7", vocab, meta) == {
         frozenset(("hydrocodone", "MAOIs")),
         frozenset(("hydrocodone", "Analgesics, Opioid")),
         frozenset(("hydrocodone", "benzodiazepines")),
         # the sentence naming no ingredient nor a class of one is still both ingredients'
         frozenset(("ibuprofen", "benzodiazepines")),
+    }
+    # the product named, and an ingredient alone beside it
+    alone = (
+        "The concomitant use of hydrocodone bitartrate and ibuprofen tablets and rifampin can "
+        "decrease the plasma concentration of hydrocodone. "
+        "Monitor patients on hydrocodone bitartrate and ibuprofen tablets with warfarin."
+    )
+    assert _pairs(alone, "34073-7", vocab, meta) == {
+        frozenset(("hydrocodone", "rifampin")),
+        frozenset(("hydrocodone", "warfarin")),
+        frozenset(("ibuprofen", "warfarin")),
     }
