@@ -35,7 +35,9 @@ population ("patients with a prior history of peptic ulcer disease"), or a proce
 a pathway or a measure ("serotonin and norepinephrine reuptake inhibitors", "calcium channel
 blockers", "creatinine clearance"), the salt of a drug ("FENOPROFEN CALCIUM"), its metabolite
 ("its glucuronide"), or a substance of the body the sentence measures in the patient ("blood
-glucose levels", "lactate metabolism", "serum bicarbonate") is no interacting drug.
+glucose levels", "lactate metabolism", "serum bicarbonate") is no interacting drug, nor is a
+class the label's drug belongs to, unless named as others of it: "NSAIDs may diminish the
+effect of ACE inhibitors" in a naproxen label is naproxen itself, "other NSAIDs" are not.
 
 A Contraindications sentence that reports reactions ("Hypersensitivity reactions have been
 reported, including rash and urticaria") states adverse effects, not contraindications, unless
@@ -216,6 +218,8 @@ _CO_USE = re.compile(
 _PRODUCT_GLUE = re.compile(
     r"(?:\s+[A-Za-z]+)?\s*(?:,\s*(?:and\b|or\b|&)?|/|\+|&|\band\b|\bor\b)\s*", re.IGNORECASE
 )
+# others of a class, or a list that others head: "other NSAIDs or salicylates"
+_OTHER_BEFORE = re.compile(r"\b(?:other|another|additional)\s+(?:[\w(),-]+\s+){0,4}$", re.IGNORECASE)
 # the label's own drug's derivative ("naproxen and its glucuronide", "the active sulfide
 # metabolite") or a body system named for a substance ("renin-angiotensin system")
 _ITS_BEFORE = re.compile(r"\bits\s+(?:active\s+)?$", re.IGNORECASE)
@@ -462,7 +466,7 @@ class LabelRelationExtractor:
     """
 
     name = "label-rules"
-    version = "14"  # bump when a rule changes what a label states
+    version = "15"  # bump when a rule changes what a label states
 
     def __init__(self, linker_lookup: LinkerLookup, *, min_subject_score: float = 0.9) -> None:
         self._resolve = _resolver(linker_lookup, min_subject_score)
@@ -631,6 +635,10 @@ class LabelRelationExtractor:
                     ids = beside.get(modifier_gene(obj.entity) or obj.entity.id, set())
                     about = [s for s in subjects if s.id in ids] or about
                 for subj in about:
+                    if f.predicate is Predicate.INTERACTS_WITH and _own_class(
+                        doc, sent, obj, subj
+                    ):
+                        continue  # "NSAIDs may diminish ..." in a naproxen label: naproxen itself
                     st = (
                         Statement.make(obj.entity.id, f.predicate, subj.id, **dict(f.qualifiers))
                         if f.predicate is Predicate.AFFECTS_RESPONSE
@@ -797,6 +805,16 @@ def _outside_product_name(doc: Document, own: Sequence[LinkedMention]) -> list[L
             if a.entity.id != b.entity.id and _PRODUCT_GLUE.fullmatch(doc.text[a.mention.end : b.mention.start]):
                 in_name.update((i, j))
     return [m for i, m in enumerate(own) if i not in in_name]
+
+
+def _own_class(doc: Document, sent: Sentence, obj: LinkedMention, subject: Entity) -> bool:
+    """A class the subject belongs to, named as the subject itself ("NSAIDs may diminish the
+    antihypertensive effect of ACE inhibitors" in a naproxen label), not as others of it
+    ("other NSAIDs or salicylates")."""
+    group = drug_classes.group_named(obj.entity.name) or drug_classes.group_named(obj.mention.text)
+    if group is None or group.name not in drug_classes.groups_of(subject):
+        return False
+    return not _OTHER_BEFORE.search(doc.text[max(sent.start, obj.mention.start - 60) : obj.mention.start])
 
 
 def _class_members(mentions: Sequence[LinkedMention], subjects: Sequence[Entity]) -> list[Entity]:

@@ -674,6 +674,32 @@ def test_a_substance_the_label_measures_in_the_patient_is_no_interacting_drug():
     }
 
 
+def test_a_class_the_drug_belongs_to_interacts_only_as_others_of_it():
+    nsaids = Entity("MESH:D000894", D, "Anti-Inflammatory Agents, Non-Steroidal", ("NSAIDs",))
+    vocab = VOCAB + [nsaids, Entity("MESH:D012459", D, "salicylates")]
+    vocab += _drugs(D009288="naproxen", D000806="ACE inhibitors")
+    meta = {"set_id": "nx", "version": "1", "active_moieties": "NAPROXEN"}
+    text = (
+        "NSAIDs may diminish the antihypertensive effect of ACE inhibitors. "
+        "Concomitant use with other NSAIDs or salicylates increases the risk of bleeding."
+    )
+    linker = DictionaryLinker(vocab)
+    doc = Document.from_sections("SPL:nx@1", "spl", [("di", text, "34073-7")], metadata=meta)
+    statements, evidence = LabelRelationExtractor(linker).extract(
+        doc, RuleSentenceSplitter().split(doc), linker.mentions(doc)
+    )
+    names = {e.id: e.name for e in vocab}
+    sentences = {
+        frozenset((names[st.subject], names[st.object])): {ev.sentence[:10] for ev in evidence if ev.statement_key == st.key}
+        for st in statements
+    }
+    assert sentences == {
+        frozenset(("naproxen", "ACE inhibitors")): {"NSAIDs may"},
+        frozenset(("naproxen", nsaids.name)): {"Concomitan"},  # not the first: naproxen itself
+        frozenset(("naproxen", "salicylates")): {"Concomitan"},
+    }
+
+
 def test_warnings_name_an_interacting_drug_only_after_a_word_of_use_together():
     vocab = VOCAB + _drugs(
         D010098="oxycodone", D001569="benzodiazepines", D000431="alcohol", D000305="corticosteroids",
