@@ -39,6 +39,9 @@ glucose levels", "lactate metabolism", "serum bicarbonate") is no interacting dr
 class the label's drug belongs to, unless named as others of it: "NSAIDs may diminish the
 effect of ACE inhibitors" in a naproxen label is naproxen itself, "other NSAIDs" are not.
 
+A contraindicated condition written with a word that none of its linked entity's names has
+("basilar migraine", which the linker let go to Migraine Disorders) is not stated: the
+broader condition would warn every migraine patient.
 A Contraindications sentence that reports reactions ("Hypersensitivity reactions have been
 reported, including rash and urticaria") states adverse effects, not contraindications, unless
 it also advises against use; a cross-reference's heading in it names nothing. A target named
@@ -73,7 +76,7 @@ from typing import Protocol
 
 from extractors.base import LinkedMention
 from extractors.cues import assess
-from extractors.linking.normalize import SALT_WORDS, norm, strip_salt
+from extractors.linking.normalize import SALT_WORDS, norm, strip_salt, tokens
 from extractors.relations.schema import response_direction
 from extractors.variants import modifier_gene
 from kg import drug_classes
@@ -217,6 +220,13 @@ _CO_USE = re.compile(
 # "/", commas, a salt word before ("hydrocodone bitartrate and ibuprofen")
 _PRODUCT_GLUE = re.compile(
     r"(?:\s+[A-Za-z]+)?\s*(?:,\s*(?:and\b|or\b|&)?|/|\+|&|\band\b|\bor\b)\s*", re.IGNORECASE
+)
+# words of degree or state, and generic heads, that qualify a condition without naming a
+# narrower one ("severe", "allergic-type reactions", "syndrome of asthma")
+_DEGREE_WORDS = frozenset(
+    {"severe", "mild", "moderate", "active", "acute", "chronic", "significant", "uncontrolled"}
+    | {"known", "suspected", "history", "clinically", "symptomatic", "advanced", "serious"}
+    | {"existing", "preexisting", "underlying", "reaction", "reactions", "type", "syndrome"}
 )
 # others of a class, or a list that others head: "other NSAIDs or salicylates"
 _OTHER_BEFORE = re.compile(r"\b(?:other|another|additional)\s+(?:[\w(),-]+\s+){0,4}$", re.IGNORECASE)
@@ -466,7 +476,7 @@ class LabelRelationExtractor:
     """
 
     name = "label-rules"
-    version = "15"  # bump when a rule changes what a label states
+    version = "16"  # bump when a rule changes what a label states
 
     def __init__(self, linker_lookup: LinkerLookup, *, min_subject_score: float = 0.9) -> None:
         self._resolve = _resolver(linker_lookup, min_subject_score)
@@ -713,6 +723,8 @@ class LabelRelationExtractor:
                 if _SEE_REFERENCE.search(lead):
                     continue  # "(see PRECAUTIONS: Preexisting Asthma)": a heading, no condition
                 predicate = Predicate.CAUSES  # "reactions have been reported, including rash"
+            if predicate is Predicate.CONTRAINDICATED_IN and _narrower_than_linked(lm):
+                continue  # "basilar migraine" linked as migraine would warn every migraine patient
             qualifiers: tuple[tuple[str, str], ...] = ()
             note = ""
             negated = False
@@ -815,6 +827,16 @@ def _own_class(doc: Document, sent: Sentence, obj: LinkedMention, subject: Entit
     if group is None or group.name not in drug_classes.groups_of(subject):
         return False
     return not _OTHER_BEFORE.search(doc.text[max(sent.start, obj.mention.start - 60) : obj.mention.start])
+
+
+def _narrower_than_linked(lm: LinkedMention) -> bool:
+    """A condition written with a word none of its entity's names has, which the linker let go
+    to reach a broader one ("basilar migraine" as Migraine Disorders, "ischemic bowel disease"
+    as Intestinal Diseases); a word of degree or state ("severe", "active") is no narrowing."""
+    names = {w[:6] for n in (lm.entity.name, *lm.entity.synonyms) for w in tokens(n)}
+    return any(
+        len(w) >= 4 and w not in _DEGREE_WORDS and w[:6] not in names for w in tokens(lm.mention.text)
+    )
 
 
 def _class_members(mentions: Sequence[LinkedMention], subjects: Sequence[Entity]) -> list[Entity]:

@@ -607,6 +607,31 @@ def test_genes_named_as_a_drug_class_or_a_measured_quantity_modify_no_response()
     assert _pgx([("34067-9", text)], vocab, meta) == {("CYP2C19", "atorvastatin")}
 
 
+def test_a_contraindication_narrower_than_its_link_is_not_stated_as_the_broader_one():
+    migraine = Entity("MESH:D008881", S, "Migraine Disorders", ("migraine",))
+    vocab = VOCAB + [migraine, Entity("MESH:D006973", S, "hypertension")]
+    vocab += _drugs(D018170="sumatriptan")
+    meta = {"set_id": "sm", "version": "1", "active_moieties": "SUMATRIPTAN"}
+    text = "History of basilar migraine. Severe uncontrolled hypertension."
+    linker = DictionaryLinker(vocab)
+    doc = Document.from_sections("SPL:sm@1", "spl", [("ci", text, "34070-3")], metadata=meta)
+    mentions = []
+    for lm in linker.mentions(doc):
+        if lm.entity.id == migraine.id:  # the recogniser's span, which the linker trimmed
+            start = text.index("basilar migraine")
+            lm = replace(lm, mention=replace(lm.mention, start=start, text="basilar migraine"))
+        elif lm.entity.name == "hypertension":
+            start = text.index("Severe uncontrolled hypertension")
+            lm = replace(lm, mention=replace(lm.mention, start=start, text=text[start : lm.mention.end]))
+        mentions.append(lm)
+    statements, _ = LabelRelationExtractor(linker).extract(doc, RuleSentenceSplitter().split(doc), mentions)
+    names = {e.id: e.name for e in vocab}
+    # a migraine patient is not warned off sumatriptan; a word of degree narrows nothing
+    assert {(names[st.subject], st.predicate.value, names[st.object]) for st in statements} == {
+        ("sumatriptan", "CONTRAINDICATED_IN", "hypertension")
+    }
+
+
 def test_a_condition_named_as_a_kind_of_product_is_no_condition():
     vocab = VOCAB + [Entity("MESH:D007052", D, "ibuprofen"), Entity("MESH:D005334", S, "fever"), Entity("MESH:D010146", S, "pain")]
     meta = {"set_id": "ib", "version": "1", "active_moieties": "IBUPROFEN"}
