@@ -590,6 +590,7 @@ class LabelRelationExtractor:
 
             sentences = RuleSentenceSplitter().split(doc)
         subject_ids = {s.id for s in subjects}
+        classes_of = {s.id: frozenset(drug_classes.groups_of(s)) for s in subjects}  # once a label
         linked = sorted(
             (m for m in mentions if m.entity is not None), key=lambda m: m.mention.start
         )
@@ -614,14 +615,16 @@ class LabelRelationExtractor:
                 # agonist indicated for the management of pain")
                 named = {m.entity.id for m in _outside_product_name(doc, own)}
                 if not named and code != INDICATIONS:
-                    named = {s.id for s in _class_members(inside, subjects)}
+                    named = {s.id for s in _class_members(inside, subjects, classes_of)}
                 named = named or {m.entity.id for m in own}
                 named_in = (code, [s for s in subjects if s.id in named])
             # "NSAIDs cause serious gastrointestinal events" in a naproxen and sumatriptan
             # label: naproxen's, in this sentence only (a list of headings may go on to
             # another ingredient's effects); "MAOI interactions with opioids" in a
             # hydrocodone and ibuprofen label: hydrocodone's
-            members = _class_members(inside, subjects) if len(subjects) > 1 and not own else []
+            members = (
+                _class_members(inside, subjects, classes_of) if len(subjects) > 1 and not own else []
+            )
             for f in self._findings(
                 doc,
                 sent,
@@ -646,7 +649,7 @@ class LabelRelationExtractor:
                     about = [s for s in subjects if s.id in ids] or about
                 for subj in about:
                     if f.predicate is Predicate.INTERACTS_WITH and _own_class(
-                        doc, sent, obj, subj
+                        doc, sent, obj, classes_of[subj.id]
                     ):
                         continue  # "NSAIDs may diminish ..." in a naproxen label: naproxen itself
                     st = (
@@ -819,12 +822,17 @@ def _outside_product_name(doc: Document, own: Sequence[LinkedMention]) -> list[L
     return [m for i, m in enumerate(own) if i not in in_name]
 
 
-def _own_class(doc: Document, sent: Sentence, obj: LinkedMention, subject: Entity) -> bool:
-    """A class the subject belongs to, named as the subject itself ("NSAIDs may diminish the
-    antihypertensive effect of ACE inhibitors" in a naproxen label), not as others of it
-    ("other NSAIDs or salicylates")."""
-    group = drug_classes.group_named(obj.entity.name) or drug_classes.group_named(obj.mention.text)
-    if group is None or group.name not in drug_classes.groups_of(subject):
+def _class_named(lm: LinkedMention) -> drug_classes.DrugGroup | None:
+    """The drug class (``kg.drug_classes``) a mention names, by its entity's name or its text."""
+    return drug_classes.group_named(lm.entity.name) or drug_classes.group_named(lm.mention.text)
+
+
+def _own_class(doc: Document, sent: Sentence, obj: LinkedMention, subject_classes: frozenset[str]) -> bool:
+    """A class the subject belongs to (``subject_classes``), named as the subject itself
+    ("NSAIDs may diminish the antihypertensive effect of ACE inhibitors" in a naproxen
+    label), not as others of it ("other NSAIDs or salicylates")."""
+    group = _class_named(obj)
+    if group is None or group.name not in subject_classes:
         return False
     return not _OTHER_BEFORE.search(doc.text[max(sent.start, obj.mention.start - 60) : obj.mention.start])
 
@@ -839,19 +847,23 @@ def _narrower_than_linked(lm: LinkedMention) -> bool:
     )
 
 
-def _class_members(mentions: Sequence[LinkedMention], subjects: Sequence[Entity]) -> list[Entity]:
+def _class_members(
+    mentions: Sequence[LinkedMention],
+    subjects: Sequence[Entity],
+    classes_of: Mapping[str, frozenset[str]],
+) -> list[Entity]:
     """The ingredients of a combination a sentence names by their class ("NSAIDs" in a
     sumatriptan and naproxen label is naproxen): the members of the classes its drug mentions
-    name (``kg.drug_classes``), when they are some of the ingredients but not all. Where the
+    name (``kg.drug_classes``; ``classes_of`` holds each subject's, by id), when they are some
+    of the ingredients but not all. Where the
     section reads drugs as objects the class stays one of them: "Concomitant use with other
     NSAIDs" in that label is an interaction of naproxen's, as in a naproxen label."""
-    groups = set()
-    for lm in mentions:
-        if lm.entity.type is EntityType.DRUG:
-            group = drug_classes.group_named(lm.entity.name) or drug_classes.group_named(lm.mention.text)
-            if group is not None:
-                groups.add(group.name)
-    members = [s for s in subjects if groups & set(drug_classes.groups_of(s))] if groups else []
+    groups = {
+        group.name
+        for lm in mentions
+        if lm.entity.type is EntityType.DRUG and (group := _class_named(lm)) is not None
+    }
+    members = [s for s in subjects if groups & classes_of[s.id]] if groups else []
     return members if len(members) < len(subjects) else []
 
 
