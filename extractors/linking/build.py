@@ -256,6 +256,22 @@ GENE_READINGS: Mapping[str, str] = MappingProxyType(
         # the MEK of "MEK inhibitor" (trametinib, cobimetinib) is MAP2K1/2, not MAP2K7, whose
         # NCBI alias it is; the family's first member, as BioRED reads "ERK" and "MAPK" (MAPK1)
         "MEK": "NCBIGene:5604",
+        # "RAF inhibitor vemurafenib": the kinase family whose member the drugs target, BRAF
+        # (BioRED links its one "Raf" to Braf), not ZHX2 ("regulator of AFP"), whose alias it is;
+        # "B-Raf" is BRAF's own old name, not SNRPE, whose alias it also is
+        "RAF": "NCBIGene:673",
+        "B-Raf": "NCBIGene:673",
+        # MAP kinases by their family names, as BioRED links them (ERK: MAPK1 in 6 of its 7
+        # human annotations; p38: Mapk14 in all 4, rat and mouse), not the EPHB2 ("ERK") and
+        # CRK ("p38") of old aliases
+        "ERK": "NCBIGene:5594",
+        "p38": "NCBIGene:1432",
+        # hormone receptors as oncology writes them ("ER-positive, PR-negative"): ESR1 and PGR,
+        # not epiregulin (EREG, alias "ER") and the PR@ locus
+        "ER": "NCBIGene:2099",
+        "PR": "NCBIGene:5241",
+        # "BET inhibitor birabresib": the bromodomain proteins, BRD4 foremost, not DNER ("BET")
+        "BET": "NCBIGene:23476",
     }
 )
 # Class names the corpora read as one member: the training splits of BC5CDR and BioRED link

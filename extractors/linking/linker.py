@@ -823,7 +823,9 @@ class DictionaryLinker:
                         hits = self.kb.lookup_exact(piece, etype)
                         if hits and not (len(piece) < 3 and etype is not EntityType.GENE):
                             offer(hits[0][1], round(SCORE_SUBSPAN * n / len(words) + 0.1, 4))
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        # equal scores keep the order they were offered in: the KB's rank order, so a reading
+        # ("ERK" as MAPK1) stays ahead of an old alias that scores alike (EPHB2's "ERK")
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
         return [(self._entity(row), score) for row, score in ranked]
 
 

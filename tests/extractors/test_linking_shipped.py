@@ -79,6 +79,11 @@ def test_gene_symbols_and_aliases(linker):
     assert top(linker, "H+/K+-ATPase", G).name == top(linker, "H+,K+-ATPase", G).name == "ATP4A"
     # the MEK of MEK inhibitors, not MAP2K7 whose NCBI alias it is
     assert top(linker, "MEK", G).name == "MAP2K1"
+    # family and old names oncology writes, not the genes whose old aliases they are
+    assert top(linker, "RAF", G).name == top(linker, "B-Raf", G).name == "BRAF"  # ZHX2, SNRPE
+    assert top(linker, "ERK", G).name == "MAPK1" and top(linker, "p38", G).name == "MAPK14"
+    assert top(linker, "BET", G).name == "BRD4"  # not DNER
+    assert top(linker, "ER", G).name == "ESR1" and top(linker, "PR", G).name == "PGR"
     assert linker.lookup("HDL", [G]) == [] and linker.lookup("PDE", [G]) == []
     # nitric oxide and a disease activity index, not AHSP and CDAN1 whose aliases they are
     assert linker.lookup("EDRF", [G]) == [] and linker.lookup("CDAI", [G]) == []
