@@ -6,7 +6,10 @@ pairs in different sentences are classified too. A predicted relation gets one e
 per sentence where both ends occur (each with its own negation/speculation cues), or, for
 a pair that never shares a sentence, one evidence spanning the two nearest mentions'
 sentences. Among one document's CAUSES, a disease broader than another caused disease of
-the same drug is dropped (``specific``), where the KB ships MeSH's hierarchy.
+the same drug is dropped (``specific``), where the KB ships MeSH's hierarchy. A gene
+written as a drug's class ("the EGFR inhibitor erlotinib") gives that drug's TARGETS by
+rule, and a gene the document names only so is an end of no relation the model reads
+(``classnames``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import numpy as np
 from extractors.base import LinkedMention
 from extractors.cues import assess
 from extractors.linking.hierarchy import Hierarchy
+from extractors.relations.classnames import NOTE as CLASS_NAME_NOTE
+from extractors.relations.classnames import ClassName, class_names
 from extractors.relations.model import PairInput, RelationModel
 from extractors.relations.schema import NONE, TASK_PAIRS, TYPE_INDEX, candidate_pair, to_predicates
 from extractors.relations.specific import RULES_VERSION, redundant_causes
@@ -37,6 +42,9 @@ from kg.model import (
 )
 
 MAX_EVIDENCE_PER_PAIR = 5  # sentences kept per statement and document
+# A class name states its target in the text's own words; what is left uncertain is the
+# linking of its two ends, so a little less than certain.
+CLASS_NAME_SCORE = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +104,7 @@ class TransformerRelationExtractor:
 
     @property
     def version(self) -> str:
-        if self.hierarchy:
-            return f"{self.model.version}+{RULES_VERSION}"
-        return self.model.version
+        return f"{self.model.version}+{RULES_VERSION}"
 
     @property
     def tag(self) -> str:
@@ -231,10 +237,16 @@ class TransformerRelationExtractor:
         evidence: list[Evidence] = []
         sent_of = _sentence_lookup(sents)
         index = {e.id: i for i, e in enumerate(prep.entities)}
+        owner = {s: i for i, spans in enumerate(prep.entity_spans) for s in spans}
+        classes = _class_names(doc, prep, owner)
+        class_only = _class_only(prep, classes, owner)
+        class_pairs = {(owner[c.drug], owner[c.gene]) for c in classes}
         for pred in preds:
             if not any(_best(h) != NONE for h in pred.heads.values()):
                 continue
             a, b = index[pred.first.id], index[pred.second.id]
+            if a in class_only or b in class_only:
+                continue  # a gene named only as some drug's class: that drug's target alone
             places = _places(prep, a, b, sents, sent_of)
             if not places:
                 continue
@@ -243,6 +255,9 @@ class TransformerRelationExtractor:
             relations = to_predicates(
                 pred.first.type, pred.second.type, pred.heads, text_all, self.threshold
             )
+            if (a, b) in class_pairs or (b, a) in class_pairs:
+                # the class word states the action; the model's reading of it does not stand
+                relations = [r for r in relations if r.predicate is not Predicate.TARGETS]
             for rel in relations:
                 subj, obj = (
                     (pred.first, pred.second) if rel.subject_is_first else (pred.second, pred.first)
@@ -282,6 +297,30 @@ class TransformerRelationExtractor:
                             note=rel.label,
                         )
                     )
+        for c, s, e, ds, gs in _class_places(prep, classes, owner, sents, sent_of):
+            drug, gene = prep.entities[owner[c.drug]], prep.entities[owner[c.gene]]
+            st = Statement.make(drug.id, Predicate.TARGETS, gene.id, action=c.action.value)
+            statements.setdefault(st.key, st)
+            section = doc.section_at(s)
+            evidence.append(
+                Evidence(
+                    statement_key=st.key,
+                    document_id=doc.id,
+                    sentence=doc.text[s:e],
+                    sentence_start=s,
+                    sentence_end=e,
+                    subject_start=ds.start,
+                    subject_end=ds.end,
+                    object_start=gs.start,
+                    object_end=gs.end,
+                    score=CLASS_NAME_SCORE,
+                    extractor=self.name,
+                    extractor_version=self.version,
+                    section=section.name if section else None,
+                    source_kind=SourceKind.LITERATURE,
+                    note=CLASS_NAME_NOTE,
+                )
+            )
         names = {e.id: e.name for e in prep.entities}
         return self._most_specific(list(statements.values()), evidence, names)
 
@@ -303,6 +342,52 @@ class TransformerRelationExtractor:
             [st for st in statements if st.key not in gone],
             [ev for ev in evidence if ev.statement_key not in gone],
         )
+
+
+def _class_names(doc: Document, prep: _Prepared, owner: Mapping[int, int]) -> list[ClassName]:
+    """Class names between the prepared entities' mentions; ``drug`` and ``gene`` of each
+    index ``prep.spans``, ``owner`` maps a span to its entity."""
+    drugs = [k for k in owner if prep.spans[k].type is EntityType.DRUG]
+    genes = [k for k in owner if prep.spans[k].type is EntityType.GENE]
+    if not drugs or not genes:
+        return []
+    found = class_names(
+        doc.text,
+        [(prep.spans[k].start, prep.spans[k].end) for k in drugs],
+        [(prep.spans[k].start, prep.spans[k].end) for k in genes],
+    )
+    return [ClassName(drugs[c.drug], genes[c.gene], c.action) for c in found]
+
+
+def _class_only(
+    prep: _Prepared, classes: Sequence[ClassName], owner: Mapping[int, int]
+) -> set[int]:
+    """Entities (indices) every mention of which is a drug's class name."""
+    class_spans = {c.gene for c in classes}
+    touched = {owner[s] for s in class_spans}
+    return {i for i in touched if all(s in class_spans for s in prep.entity_spans[i])}
+
+
+def _class_places(
+    prep: _Prepared,
+    classes: Sequence[ClassName],
+    owner: Mapping[int, int],
+    sents: list[tuple[int, int]],
+    sent_of,
+) -> list[tuple[ClassName, int, int, Span, Span]]:
+    """Each class name with its place: (class name, sentence start, end, drug span, gene
+    span), at most ``MAX_EVIDENCE_PER_PAIR`` places per statement."""
+    out = []
+    per_statement: dict[tuple[int, int, str], int] = defaultdict(int)
+    for c in sorted(classes, key=lambda c: prep.spans[c.drug].start):
+        ds, gs = prep.spans[c.drug], prep.spans[c.gene]
+        key = (owner[c.drug], owner[c.gene], c.action.value)
+        ka, kb = sent_of(min(ds.start, gs.start)), sent_of(max(ds.start, gs.start))
+        if ka < 0 or kb < 0 or per_statement[key] >= MAX_EVIDENCE_PER_PAIR:
+            continue
+        per_statement[key] += 1
+        out.append((c, sents[ka][0], sents[kb][1], ds, gs))
+    return out
 
 
 def _best(probs: Mapping[str, float]) -> str:

@@ -242,7 +242,8 @@ def test_new_model_version_replaces_only_that_extractors_evidence(tmp_path):
 
         stored = list(store.iter_evidence())
         versions = {(e.extractor, e.extractor_version) for e in stored}
-        assert versions == {("re-minilm", "v2"), ("curated-rules", "7")}
+        assert versions == {("re-minilm", v2.version), ("curated-rules", "7")}
+        assert v2.version.startswith("v2+")  # the model's version, then the rules'
         assert other_ev.id in {e.id for e in stored}
         live = {s.key for s, _, _ in store.iter_statements()}
         # cross-sentence statements only v1 supported are gone; the other extractor's stays

@@ -264,7 +264,7 @@ def test_negated_and_speculative_sentences_are_marked_not_dropped(eager_model):
     for e in evidence:
         assert text[e.subject_start : e.subject_end] == "Aspirin"
         assert text[e.object_start : e.object_end] == "COX-2"
-        assert e.extractor == "re-minilm" and e.extractor_version == "eager"
+        assert e.extractor == "re-minilm" and e.extractor_version == "eager+s3"
 
 
 def test_cross_sentence_pairs_get_evidence_spanning_both_sentences(eager_model):
@@ -356,7 +356,6 @@ def test_a_disease_broader_than_another_caused_one_is_dropped(eager_model):
     plain = TransformerRelationExtractor(eager_model)
     statements, evidence = plain.extract(doc, sentences_of(doc), lms)
     assert causes(statements) == {"MESH:D056486", "MESH:D008107"}
-    assert plain.version == "eager"
 
     tree = Hierarchy({"MESH:D056486": ("MESH:D008107",), "MESH:D008107": ("MESH:D008107x",)})
     ex = TransformerRelationExtractor(eager_model, hierarchy=tree)
@@ -370,4 +369,48 @@ def test_a_disease_broader_than_another_caused_one_is_dropped(eager_model):
         if s.predicate is Predicate.CAUSES and s.object == "MESH:D008107"
     }
     # the rule is part of the extractor's version, so stored documents are re-extracted
-    assert ex.version == "eager+s2" and ex.tag == "re-minilm@eager+s2"
+    assert ex.version == "eager+s3" and ex.tag == "re-minilm@eager+s3"
+
+
+def test_a_gene_named_as_a_drugs_class_is_its_target_and_nothing_else(eager_model):
+    text = (
+        "Resistance to the ALK inhibitor crizotinib emerged. "
+        "The PARP inhibitor olaparib is effective in BRCA1-mutated cancer."
+    )
+    doc = Document("PMID:10", "text", text)
+    lms = linked(
+        text,
+        [
+            ("ALK", G, "NCBIGene:238"),
+            ("crizotinib", D, "MESH:D000077547"),
+            ("PARP", G, "NCBIGene:142"),
+            ("olaparib", D, "MESH:C531550"),
+            ("BRCA1", G, "NCBIGene:672"),
+            ("cancer", S, "MESH:D009369"),
+        ],
+    )
+    statements, evidence = TransformerRelationExtractor(eager_model).extract(
+        doc, sentences_of(doc), lms
+    )
+    targets = {
+        (s.subject, s.object, s.qualifier("action"))
+        for s in statements
+        if s.predicate is Predicate.TARGETS
+    }
+    assert ("MESH:D000077547", "NCBIGene:238", "inhibitor") in targets
+    assert ("MESH:C531550", "NCBIGene:142", "inhibitor") in targets
+    # ALK and PARP are only classes here: no other relation, across sentences or within
+    for st in statements:
+        ends = {st.subject, st.object}
+        if ends & {"NCBIGene:238", "NCBIGene:142"}:
+            assert st.predicate is Predicate.TARGETS and st.qualifier("action") == "inhibitor"
+            assert ends in ({"MESH:D000077547", "NCBIGene:238"}, {"MESH:C531550", "NCBIGene:142"})
+    # the model still reads the genotype beside the class
+    assert any({s.subject, s.object} == {"NCBIGene:672", "MESH:C531550"} for s in statements)
+    by_key = {s.key: s for s in statements}
+    rule = [e for e in evidence if e.note == "class name"]
+    ends = {(text[e.subject_start : e.subject_end], text[e.object_start : e.object_end]) for e in rule}
+    assert ends == {("crizotinib", "ALK"), ("olaparib", "PARP")}
+    for e in rule:
+        assert by_key[e.statement_key].predicate is Predicate.TARGETS
+        assert e.score == 0.9 and not e.negated and e.sentence in text

@@ -104,7 +104,7 @@ def test_train_exports_a_servable_int8_model(tmp_path):
     ex = TransformerRelationExtractor(out)
     preds = ex.classify_many([(docs[0], [], gold_linked(docs[0]))])[0]
     assert preds and all(abs(sum(p.heads["biored"].values()) - 1) < 1e-3 for p in preds)
-    assert ex.version == meta["version"]
+    assert ex.model.version == meta["version"] and ex.version.startswith(meta["version"] + "+")
 
 
 def test_large_weights_move_to_external_data_and_still_serve(tmp_path):
