@@ -1,5 +1,5 @@
 """CLI: ``medkg train re``, ``medkg eval relations``, ``medkg eval labels``,
-``medkg eval label-refs``, ``medkg eval summaries``.
+``medkg eval label-refs``, ``medkg eval summaries``, ``medkg eval targets``.
 
 Heavy imports live inside the handlers.
 """
@@ -101,6 +101,13 @@ def cmd_eval_summaries(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_targets(args: argparse.Namespace) -> int:
+    from extractors.relations.lit_targets import eval_targets
+
+    _print(eval_targets([Path(c) for c in args.corpus], Path(args.data)), args.json)
+    return 0
+
+
 def register(sub, groups) -> None:  # noqa: ARG001 - top-level ``sub`` unused here
     p = groups["train"].add_parser(
         "re",
@@ -171,3 +178,14 @@ def register(sub, groups) -> None:  # noqa: ARG001 - top-level ``sub`` unused he
     su.add_argument("--limit", type=int, default=0, help="only the first N scored items")
     su.add_argument("--json", action="store_true")
     su.set_defaults(func=cmd_eval_summaries)
+
+    tg = groups["eval"].add_parser(
+        "targets",
+        help="drug targets the pipeline reads from text, against Hetionet binding and DGIdb",
+    )
+    tg.add_argument(
+        "--corpus", required=True, nargs="+", help="files or directories of any format ingest reads"
+    )
+    tg.add_argument("--data", default=DEFAULT_DATA, help="corpora root with hetionet/ and dgidb/")
+    tg.add_argument("--json", action="store_true")
+    tg.set_defaults(func=cmd_eval_targets)
