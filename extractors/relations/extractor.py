@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from extractors.base import LinkedMention
-from extractors.cues import assess
+from extractors.cues import Cues, assess
 from extractors.linking.hierarchy import Hierarchy
 from extractors.relations.classnames import NOTE as CLASS_NAME_NOTE
 from extractors.relations.classnames import ClassName, class_names
@@ -275,54 +275,54 @@ class TransformerRelationExtractor:
                         (span_o.start - s, span_o.end - s),
                         advice=rel.predicate is Predicate.AFFECTS_RESPONSE,
                     )
-                    section = doc.section_at(s)
                     evidence.append(
-                        Evidence(
-                            statement_key=st.key,
-                            document_id=doc.id,
-                            sentence=doc.text[s:e],
-                            sentence_start=s,
-                            sentence_end=e,
-                            subject_start=span_s.start,
-                            subject_end=span_s.end,
-                            object_start=span_o.start,
-                            object_end=span_o.end,
-                            score=round(rel.score, 4),
-                            extractor=self.name,
-                            extractor_version=self.version,
-                            section=section.name if section else None,
-                            source_kind=SourceKind.LITERATURE,
-                            negated=cues.negated,
-                            speculative=cues.speculative,
-                            note=rel.label,
+                        self._evidence(
+                            doc, st.key, (s, e), span_s, span_o, rel.score, rel.label, cues
                         )
                     )
         for c, s, e, ds, gs in _class_places(prep, classes, owner, sents, sent_of):
             drug, gene = prep.entities[owner[c.drug]], prep.entities[owner[c.gene]]
             st = Statement.make(drug.id, Predicate.TARGETS, gene.id, action=c.action.value)
             statements.setdefault(st.key, st)
-            section = doc.section_at(s)
             evidence.append(
-                Evidence(
-                    statement_key=st.key,
-                    document_id=doc.id,
-                    sentence=doc.text[s:e],
-                    sentence_start=s,
-                    sentence_end=e,
-                    subject_start=ds.start,
-                    subject_end=ds.end,
-                    object_start=gs.start,
-                    object_end=gs.end,
-                    score=CLASS_NAME_SCORE,
-                    extractor=self.name,
-                    extractor_version=self.version,
-                    section=section.name if section else None,
-                    source_kind=SourceKind.LITERATURE,
-                    note=CLASS_NAME_NOTE,
-                )
+                self._evidence(doc, st.key, (s, e), ds, gs, CLASS_NAME_SCORE, CLASS_NAME_NOTE)
             )
         names = {e.id: e.name for e in prep.entities}
         return self._most_specific(list(statements.values()), evidence, names)
+
+    def _evidence(
+        self,
+        doc: Document,
+        key: str,
+        sentence: tuple[int, int],
+        subject: Span,
+        object_: Span,
+        score: float,
+        note: str,
+        cues: Cues | None = None,
+    ) -> Evidence:
+        """One place's evidence; without ``cues`` (a rule's own words) it is affirmed."""
+        s, e = sentence
+        section = doc.section_at(s)
+        return Evidence(
+            statement_key=key,
+            document_id=doc.id,
+            sentence=doc.text[s:e],
+            sentence_start=s,
+            sentence_end=e,
+            subject_start=subject.start,
+            subject_end=subject.end,
+            object_start=object_.start,
+            object_end=object_.end,
+            score=round(score, 4),
+            extractor=self.name,
+            extractor_version=self.version,
+            section=section.name if section else None,
+            source_kind=SourceKind.LITERATURE,
+            negated=bool(cues and cues.negated),
+            speculative=bool(cues and cues.speculative),
+            note=note,
+        )
 
     def _most_specific(
         self, statements: list[Statement], evidence: list[Evidence], names: dict[str, str]
