@@ -261,6 +261,8 @@ GENE_READINGS: Mapping[str, str] = MappingProxyType(
         # "B-Raf" is BRAF's own old name, not SNRPE, whose alias it also is
         "RAF": "NCBIGene:673",
         "B-Raf": "NCBIGene:673",
+        # "SYT-SSX fusion": SS18's old symbol, not synaptotagmin 1's alias
+        "SYT": "NCBIGene:6760",
         # MAP kinases by their family names, as BioRED links them (ERK: MAPK1 in 6 of its 7
         # human annotations; p38: Mapk14 in all 4, rat and mouse), not the EPHB2 ("ERK") and
         # CRK ("p38") of old aliases

@@ -204,6 +204,10 @@ class LinkerConfig:
     # a gene alias several genes share goes to the one of the family of the document's other
     # genes (see ``_family_ties``)
     family_ties: bool = True
+    # in a document that classifies variants by the ACMG/AMP criteria ("ACMG evidence codes:
+    # PS4, PM2, PP1, PP4"), the criteria's codes link to no gene: CIViC's VHL items had made
+    # NPY6R ("PP2"), ANXA5 ("PP4") and PPA1 ("PP1") genes of von Hippel-Lindau disease
+    acmg_codes_as_genes: bool = False
 
 
 # documents written as drug labels (``loaders.spl``, ``loaders.openfda``)
@@ -213,6 +217,10 @@ LABEL_SOURCES = frozenset({"spl", "openfda"})
 # that shares the alias, even where the label names no other transporter.
 _DISPOSITION_FAMILIES = frozenset({"SLC", "ABC", "CYP", "UGT"})
 SHORT_ALIAS = 3  # letters and digits
+# the ACMG/AMP variant-classification criteria (Richards et al. 2015), and the words that
+# show a document uses them
+_ACMG_CONTEXT = re.compile(r"\bACMG\b|\b(?:evidence|classification)\s+(?:codes?|criteria)\b", re.I)
+_ACMG_CODE = re.compile(r"(?:PVS1|PS[1-4]|PM[1-6]|PP[1-5]|BA1|BS[1-4]|BP[1-7])(?:_\w+)?")
 _ALNUM = re.compile(r"[^a-z0-9]")
 # a gene alias may be matched loosely (spaces, hyphens, a plural) only by a mention shaped
 # like a symbol: "MATE-1" is MATE1 (SLC47A1); "Beta", "RA-I", "CL/F" and "4.3" are no
@@ -237,7 +245,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "13"  # bump when a rule changes what the same KB links
+    rules_version = "14"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,
@@ -659,6 +667,12 @@ class DictionaryLinker:
                 if not _label_short_alias(
                     mentions[i], c, self.kb.entity(c.row).name, self.kb.surfaces(c.row)
                 )
+            }
+        if not self.config.acmg_codes_as_genes and _ACMG_CONTEXT.search(doc.text):
+            best = {
+                i: c
+                for i, c in best.items()
+                if not (mentions[i].type is EntityType.GENE and _ACMG_CODE.fullmatch(mentions[i].text))
             }
         linked: list[LinkedMention] = []
         for i, m in enumerate(mentions):

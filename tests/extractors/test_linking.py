@@ -789,6 +789,27 @@ def test_a_labels_short_capitals_link_to_no_gene_through_an_alias_alone():
         assert linked("pubmed")[i] == linked("spl", label_short_aliases=True)[i] is not None
 
 
+def test_acmg_criteria_codes_link_to_no_gene_where_the_document_uses_the_criteria():
+    kb = gene_kb(
+        ("NCBIGene:4888", "NPY6R", [(RANK_ALIAS, "PP2")]),
+        ("NCBIGene:5663", "PSEN1", [(RANK_ALIAS, "PS1")]),
+        ("NCBIGene:7428", "VHL", []),
+    )
+    acmg = "The VHL variant was pathogenic. ACMG evidence codes: PS1, PP2."
+    plain = "PS1 and VHL were sequenced in the family."
+
+    def linked(text: str, **config) -> dict[str, str | None]:
+        lk = DictionaryLinker(kb=kb, config=LinkerConfig(fuzzy=False, **config))
+        names = [t for t in ("VHL", "PS1", "PP2") if t in text]
+        out = lk.link(Document("PMID:7", "pubmed", text), [mention(t, text, G) for t in names])
+        return {lm.mention.text: lm.entity.id if lm.entity else None for lm in out}
+
+    assert linked(acmg) == {"VHL": "NCBIGene:7428", "PS1": None, "PP2": None}
+    # elsewhere "PS1" is presenilin 1, and the rule can be turned off
+    assert linked(plain)["PS1"] == "NCBIGene:5663"
+    assert linked(acmg, acmg_codes_as_genes=True)["PP2"] == "NCBIGene:4888"
+
+
 def test_a_shared_gene_alias_goes_to_the_family_of_the_documents_other_genes():
     kb = gene_kb(
         ("NCBIGene:3777", "KCNK3", [(RANK_ALIAS, "OAT1")]),  # first of the tie: the KB's pick

@@ -84,6 +84,7 @@ def test_gene_symbols_and_aliases(linker):
     assert top(linker, "ERK", G).name == "MAPK1" and top(linker, "p38", G).name == "MAPK14"
     assert top(linker, "BET", G).name == "BRD4"  # not DNER
     assert top(linker, "ER", G).name == "ESR1" and top(linker, "PR", G).name == "PGR"
+    assert top(linker, "SYT", G).name == "SS18"  # of "SYT-SSX fusion", not SYT1
     assert linker.lookup("HDL", [G]) == [] and linker.lookup("PDE", [G]) == []
     # nitric oxide and a disease activity index, not AHSP and CDAN1 whose aliases they are
     assert linker.lookup("EDRF", [G]) == [] and linker.lookup("CDAI", [G]) == []
