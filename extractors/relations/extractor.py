@@ -2,8 +2,10 @@
 
 Entities are the linked concepts of a document. Every pair of them whose types some head
 models is classified at once, from one encoder pass per window (see ``windows``), so
-pairs in different sentences are classified too. A predicted relation gets one evidence
-per sentence where both ends occur (each with its own negation/speculation cues), or, for
+pairs in different sentences are classified too (by the document-level heads only:
+ChemProt annotates pairs within one sentence, so its head does not speak across). A
+predicted relation gets one evidence per sentence where both ends occur (each with its own
+negation/speculation cues), or, for
 a pair that never shares a sentence, one evidence spanning the two nearest mentions'
 sentences. Among one document's CAUSES, a disease broader than another caused disease of
 the same drug is dropped (``specific``), where the KB ships MeSH's hierarchy. A gene
@@ -252,8 +254,12 @@ class TransformerRelationExtractor:
                 continue
             # the predicate may read the evidence's words (response direction, PGx cues)
             text_all = " ".join(doc.text[s:e] for s, e, _, _ in places)
+            heads = pred.heads
+            if sent_of(places[0][2].start) != sent_of(places[0][3].start):
+                # ChemProt annotates pairs within a sentence: its head does not speak across
+                heads = {task: probs for task, probs in heads.items() if task != "chemprot"}
             relations = to_predicates(
-                pred.first.type, pred.second.type, pred.heads, text_all, self.threshold
+                pred.first.type, pred.second.type, heads, text_all, self.threshold
             )
             if (a, b) in class_pairs or (b, a) in class_pairs:
                 # the class word states the action; the model's reading of it does not stand

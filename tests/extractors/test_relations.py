@@ -264,7 +264,7 @@ def test_negated_and_speculative_sentences_are_marked_not_dropped(eager_model):
     for e in evidence:
         assert text[e.subject_start : e.subject_end] == "Aspirin"
         assert text[e.object_start : e.object_end] == "COX-2"
-        assert e.extractor == "re-minilm" and e.extractor_version == "eager+s3"
+        assert e.extractor == "re-minilm" and e.extractor_version == "eager+s4"
 
 
 def test_cross_sentence_pairs_get_evidence_spanning_both_sentences(eager_model):
@@ -369,7 +369,7 @@ def test_a_disease_broader_than_another_caused_one_is_dropped(eager_model):
         if s.predicate is Predicate.CAUSES and s.object == "MESH:D008107"
     }
     # the rule is part of the extractor's version, so stored documents are re-extracted
-    assert ex.version == "eager+s3" and ex.tag == "re-minilm@eager+s3"
+    assert ex.version == "eager+s4" and ex.tag == "re-minilm@eager+s4"
 
 
 def test_a_gene_named_as_a_drugs_class_is_its_target_and_nothing_else(eager_model):
@@ -414,3 +414,20 @@ def test_a_gene_named_as_a_drugs_class_is_its_target_and_nothing_else(eager_mode
     for e in rule:
         assert by_key[e.statement_key].predicate is Predicate.TARGETS
         assert e.score == 0.9 and not e.negated and e.sentence in text
+
+
+def test_the_chemprot_head_speaks_only_for_pairs_within_a_sentence(eager_model):
+    """ChemProt annotates pairs in one sentence; across sentences the BioRED head decides."""
+    ex = TransformerRelationExtractor(eager_model)
+
+    def notes(text: str) -> set[str]:
+        doc = Document("PMID:11", "text", text)
+        lms = linked(text, [("Aspirin", D, "MESH:D001241"), ("COX-1", G, "NCBIGene:5742")])
+        statements, evidence = ex.extract(doc, sentences_of(doc), lms)
+        assert statements
+        return {e.note for e in evidence}
+
+    assert any(n.startswith("CPR:") for n in notes("Aspirin inhibits COX-1 in platelets."))
+    across = notes("Aspirin was given daily for a year. COX-1 activity in platelets fell.")
+    assert across and not any(n.startswith("CPR:") for n in across)
+    assert across <= set(TASK_LABELS["biored"])
