@@ -81,7 +81,8 @@ _ACTION_WORDS = {
 
 
 def half_of(set_id: str) -> str:
-    """The fixed half a label belongs to: ``dev`` (sha1 of the set id even) or ``other``."""
+    """The fixed half a label (or any document, by its id) belongs to: ``dev`` (sha1 of the
+    id even) or ``other``."""
     return "dev" if int(hashlib.sha1(set_id.lower().encode()).hexdigest(), 16) % 2 == 0 else "other"
 
 

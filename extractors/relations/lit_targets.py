@@ -22,7 +22,6 @@ fixed halves (sha1 of the document id even: ``dev``) so that rules can be chosen
 from __future__ import annotations
 
 import csv
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from pathlib import Path
 
 from extractors.base import Extraction
 from extractors.relations.classnames import NOTE as CLASS_NAME_NOTE
+from extractors.relations.label_refs import drugbank_ids, half_of
 from kg.errors import BadInputError
 from kg.model import Document, Entity, Predicate
 
@@ -50,11 +50,6 @@ class Found:
     drug: Entity
     gene: Entity
     class_name: bool  # some evidence is the class-name rule's
-
-
-def half_of(document_id: str) -> str:
-    digest = hashlib.sha1(document_id.lower().encode("utf-8")).hexdigest()
-    return "dev" if int(digest, 16) % 2 == 0 else "other"
 
 
 def read_tables(data_dir: Path) -> TargetTables:
@@ -99,10 +94,8 @@ def targets_found(extractions: Iterable[Extraction]) -> list[Found]:
 
 def verdict(found: Found, tables: TargetTables) -> str:
     """``right``, ``wrong`` or ``unscored`` (neither table knows the drug)."""
-    ids = {found.drug.id, *found.drug.xrefs}
-    dbs = {i.split(":", 1)[1] for i in ids if i.upper().startswith("DRUGBANK:")}
     known: set[str] = set()
-    for db in dbs:
+    for db in drugbank_ids(found.drug):
         known |= tables.by_drugbank.get(db, frozenset())
     known |= tables.by_name.get(found.drug.name.lower(), frozenset())
     if not known:
