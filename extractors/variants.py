@@ -192,6 +192,7 @@ def find_variants(text: str, start: int = 0, end: int | None = None) -> list[Var
         found.append(VariantMatch(m.start(), m.end(), VariantKey("dbsnp", f"rs{m.group('num')}")))
     for m in _DNA.finditer(text, start, end):
         found.append(VariantMatch(m.start(), m.end(), VariantKey("dna", _dna_change(m))))
+    found += _genotypes(text, start, end)
     for m in _DNA_REF_FIRST.finditer(text, start, end):
         change = f"{m.group('kind')}.{m.group('pos')}{m.group('ref')}>{m.group('alt')}"
         found.append(VariantMatch(m.start(), m.end(), VariantKey("dna", change)))
@@ -221,6 +222,30 @@ def find_variants(text: str, start: int = 0, end: int | None = None) -> list[Var
     for m in _EVENT.finditer(text, start, end):
         found.append(VariantMatch(m.start(), m.end(), VariantKey("event", _event(m), m.group("gene"))))
     return _longest_first(found)
+
+
+_GENOTYPE = re.compile(r"(?P<kind>[cg])\.\[(?P<first>[^\]\[;]+)\];\s?\[(?P<second>[^\]\[;]+)\]")
+_GENOTYPE_IN_TEXT = re.compile(_B + _GENOTYPE.pattern)
+
+
+def _genotypes(text: str, start: int, end: int) -> list[VariantMatch]:
+    """HGVS genotypes as CPIC tables write them: "c.[2846A>T];[=]" (or the same change
+    twice) is one variant over the whole span; two changes ("c.[1905+1G>A];[2846A>T]")
+    are two, the second bracket read with the first's prefix."""
+    out = []
+    for m in _GENOTYPE_IN_TEXT.finditer(text, start, end):
+        kind, first, second = m.group("kind", "first", "second")
+        key = parse(f"{kind}.{first}")
+        if key is None or key.kind != "dna":
+            continue
+        if second in ("=", "?", first):
+            out.append(VariantMatch(m.start(), m.end(), key))
+            continue
+        out.append(VariantMatch(m.start(), m.end("first") + 1, key))
+        other = parse(f"{kind}.{second}")
+        if other is not None and other.kind == "dna":
+            out.append(VariantMatch(m.start("second") - 1, m.end(), other))
+    return out
 
 
 _EXON_KIND = {"deletion": "del", "insertion": "ins", "skipping": "skipping", "mutation": "mut", "duplication": "dup"}
@@ -272,9 +297,6 @@ def attach_gene(key: VariantKey, start: int, end: int, genes: Sequence[Mention])
     return key if gene is None else key.with_gene(gene.text.strip())
 
 
-_GENOTYPE = re.compile(r"(?P<kind>[cg])\.\[(?P<first>[^\]\[;]+)\];\s?\[(?P<second>[^\]\[;]+)\]")
-
-
 def parse(text: str) -> VariantKey | None:
     """The key of a string that is one whole variant, or None."""
     text = text.strip()
@@ -285,6 +307,8 @@ def parse(text: str) -> VariantKey | None:
     m = _GENOTYPE.fullmatch(text)
     if m and m.group("second") in ("=", m.group("first")):
         return parse(f"{m.group('kind')}.{m.group('first')}")
+    if text.startswith("[") and text.endswith("]"):  # a genotype's second allele
+        return parse(text[1:-1])
     # "BRAF V600E", "EGFR p.L858R": a gene symbol, then the change
     m = re.match(rf"({_SYMBOL})\s+(\S.*)$", text)
     if m:

@@ -36,7 +36,7 @@ def model_spec(settings: Settings, override: str | Path | None = None) -> str:
 # Part of the recognizer's version with the routing it serves: a change to either changes
 # what the same weights find, so ingestion re-extracts. Bump when a rule below, or the
 # variant grammar (extractors/variants.py), changes.
-RULES_VERSION = "4"
+RULES_VERSION = "5"
 
 
 def rules_digest(routing: Mapping[str, Sequence[str]]) -> str:
@@ -136,6 +136,11 @@ def trim_dangling(text: str, mention: Mention) -> Mention | None:
     if (s, e) == (mention.start, mention.end):
         return mention
     return replace(mention, start=s, end=e, text=text[s:e]) if e > s else None
+
+
+def _cuts(m: Mention, g: Mention) -> bool:
+    """``m`` overlaps ``g`` without covering all of it."""
+    return m.start < g.end and g.start < m.end and not (m.start <= g.start and g.end <= m.end)
 
 
 def split_gene_variant(text: str, mentions: Sequence[Mention]) -> list[Mention]:
@@ -373,9 +378,15 @@ class NerRecognizer:
     def _with_variants(self, doc: Document, sents: Sequence[Sentence], mentions: list[Mention], tag: str) -> list[Mention]:
         """Model and grammar variants together; where they overlap the model's span wins
         (it learnt the corpora's span conventions) and the grammar's reading of it, when
-        it has one, gives the canonical form."""
+        it has one, gives the canonical form. A genotype in HGVS brackets is the exception:
+        the tagger never saw one and cuts it into pieces ("c.", "2846A>", a drug "T"), so
+        the grammar's reading replaces every mention that overlaps it without covering it."""
         genes = [m for m in mentions if m.type is EntityType.GENE]
         grammar = variant_mentions(doc.text, [(s.start, s.end) for s in sents], genes, tag)
+        bracketed = [g for g in grammar if "[" in g.text]
+        if bracketed:
+            mentions = [m for m in mentions if not any(_cuts(m, g) for g in bracketed)]
+            genes = [m for m in mentions if m.type is EntityType.GENE]
         model = [m for m in mentions if m.type is EntityType.VARIANT]
         out = [m for m in mentions if m.type is not EntityType.VARIANT]
         for m in model:

@@ -110,6 +110,36 @@ def test_a_span_the_grammar_reads_as_a_variant_has_that_one_type(recognizer: Ner
     assert [(m.text, m.type) for m in out] == [("EGFR", EntityType.GENE), ("T790M", EntityType.VARIANT)]
 
 
+def test_a_bracketed_genotype_the_grammar_reads_outranks_the_taggers_fragments(
+    recognizer: NerRecognizer,
+) -> None:
+    # CPIC tables write DPYD genotypes in HGVS brackets; the tagger cut them into pieces
+    # and read the last allele's "T" as testosterone
+    text = "DPYD | c.[2846A>T];[2846A>T] | Decreased DPD activity"
+    doc = Document(id="v", source="text", text=text)
+
+    def at(word: str, kind: EntityType, nth: int = 0) -> Mention:
+        s = -1
+        for _ in range(nth + 1):
+            s = text.index(word, s + 1)
+        return Mention(s, s + len(word), word, kind, score=0.6, extractor="t")
+
+    model = [
+        at("DPYD", EntityType.GENE),
+        at("c.", EntityType.VARIANT),
+        at("2846A>T", EntityType.VARIANT),
+        at("2846A>", EntityType.DRUG, nth=1),
+        Mention(text.index("];[") + 9, text.index("];[") + 10, "T", EntityType.DRUG, score=0.6, extractor="t"),
+        at("DPD", EntityType.GENE),
+    ]
+    assert text[model[4].start : model[4].end] == "T"
+    out = recognizer._with_variants(doc, [Sentence(0, len(text), text)], model, "t")
+    assert [(m.text, m.type, m.ids) for m in out if m.type is not EntityType.GENE] == [
+        ("c.[2846A>T];[2846A>T]", EntityType.VARIANT, ("VAR:DPYD:c.2846A>T",))
+    ]
+    assert [m.text for m in out if m.type is EntityType.GENE] == ["DPYD", "DPD"]
+
+
 def test_batch_composition_moves_logits_only_slightly(recognizer: NerRecognizer) -> None:
     # dynamic int8 scales activations per batch, so other sentences in a batch move the
     # logits a little (exact order-independence is checked on an fp32 model in

@@ -161,6 +161,23 @@ def test_a_genotype_of_two_changes_names_no_single_variant() -> None:
     assert normalise("c.[1905+1G>A];[2846A>T]").kind == "other"
 
 
+def test_a_genotype_in_text_is_one_variant_span() -> None:
+    text = "DPYD | c.[2846A>T];[2846A>T] | c.[1905+1G>A];[=], c.[1129–5923C>G];[=] | x"
+    found = [(text[v.start : v.end], v.key.change) for v in find_variants(text)]
+    assert found == [
+        ("c.[2846A>T];[2846A>T]", "c.2846A>T"),
+        ("c.[1905+1G>A];[=]", "c.1905+1G>A"),
+        ("c.[1129–5923C>G];[=]", "c.1129-5923C>G"),
+    ]
+
+
+def test_a_genotype_of_two_changes_in_text_is_two_variants() -> None:
+    text = "c.[1905+1G>A];[2846A>T] and c.[=];[=]"
+    found = [(text[v.start : v.end], v.key.change) for v in find_variants(text)]
+    assert found == [("c.[1905+1G>A]", "c.1905+1G>A"), ("[2846A>T]", "c.2846A>T")]
+    assert normalise("[2846A>T]").change == "c.2846A>T"
+
+
 def test_changes_tmvar_writes_otherwise_have_no_key() -> None:
     assert tmvar_key("p.I326=") is None  # synonymous: BioRED keys these by rsID
     assert tmvar_key("c.100_102inv") is None
