@@ -415,7 +415,9 @@ def _sentence_lookup(sents: list[tuple[int, int]]):
 def _places(
     prep: _Prepared, a: int, b: int, sents: list[tuple[int, int]], sent_of
 ) -> list[tuple[int, int, Span, Span]]:
-    """(start, end, span of a, span of b) of each place that states the pair."""
+    """(start, end, span of a, span of b) of each place that states the pair. One span
+    read as two types ("MTX" as methotrexate and as the gene MTX1) states nothing about
+    itself; a name nested in another ("halothane" in "halothane hepatitis") may."""
     by_sent_a: dict[int, list[Span]] = defaultdict(list)
     by_sent_b: dict[int, list[Span]] = defaultdict(list)
     for s in prep.entity_spans[a]:
@@ -426,7 +428,7 @@ def _places(
     out = []
     for k in shared[:MAX_EVIDENCE_PER_PAIR]:
         sa, sb = min(
-            ((x, y) for x in by_sent_a[k] for y in by_sent_b[k] if x != y),
+            ((x, y) for x in by_sent_a[k] for y in by_sent_b[k] if _apart(x, y)),
             key=lambda xy: abs(xy[0].start - xy[1].start),
             default=(None, None),
         )
@@ -436,11 +438,20 @@ def _places(
         return out
     # never in one sentence: the two nearest mentions and the sentences between them
     cands = [
-        (prep.spans[x], prep.spans[y]) for x in prep.entity_spans[a] for y in prep.entity_spans[b]
+        (prep.spans[x], prep.spans[y])
+        for x in prep.entity_spans[a]
+        for y in prep.entity_spans[b]
+        if _apart(prep.spans[x], prep.spans[y])
     ]
+    if not cands:
+        return []
     sa, sb = min(cands, key=lambda xy: abs(xy[0].start - xy[1].start))
     ka, kb = sent_of(sa.start), sent_of(sb.start)
     if ka < 0 or kb < 0:
         return []
     lo, hi = min(ka, kb), max(ka, kb)
     return [(sents[lo][0], sents[hi][1], sa, sb)]
+
+
+def _apart(x: Span, y: Span) -> bool:
+    return (x.start, x.end) != (y.start, y.end)

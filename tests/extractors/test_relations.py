@@ -264,7 +264,7 @@ def test_negated_and_speculative_sentences_are_marked_not_dropped(eager_model):
     for e in evidence:
         assert text[e.subject_start : e.subject_end] == "Aspirin"
         assert text[e.object_start : e.object_end] == "COX-2"
-        assert e.extractor == "re-minilm" and e.extractor_version == "eager+s4"
+        assert e.extractor == "re-minilm" and e.extractor_version == "eager+s5"
 
 
 def test_cross_sentence_pairs_get_evidence_spanning_both_sentences(eager_model):
@@ -369,7 +369,7 @@ def test_a_disease_broader_than_another_caused_one_is_dropped(eager_model):
         if s.predicate is Predicate.CAUSES and s.object == "MESH:D008107"
     }
     # the rule is part of the extractor's version, so stored documents are re-extracted
-    assert ex.version == "eager+s4" and ex.tag == "re-minilm@eager+s4"
+    assert ex.version == "eager+s5" and ex.tag == "re-minilm@eager+s5"
 
 
 def test_a_gene_named_as_a_drugs_class_is_its_target_and_nothing_else(eager_model):
@@ -431,3 +431,21 @@ def test_the_chemprot_head_speaks_only_for_pairs_within_a_sentence(eager_model):
     across = notes("Aspirin was given daily for a year. COX-1 activity in platelets fell.")
     assert across and not any(n.startswith("CPR:") for n in across)
     assert across <= set(TASK_LABELS["biored"])
+
+
+def test_one_span_read_as_two_types_is_no_place_that_states_their_pair(eager_model):
+    """The tagger and the abbreviation's long form may read one "MTX" as the drug and as
+    the gene MTX1: the same words state no relation with themselves."""
+    ex = TransformerRelationExtractor(eager_model)
+    text = "No effect of ABCG2 on plasma concentrations of MTX was seen."
+    doc = Document("PMID:12", "text", text)
+    lms = linked(text, [("ABCG2", G, "NCBIGene:9429"), ("MTX", D, "MESH:D008727")])
+    m = lms[1].mention
+    lms.append(
+        LinkedMention(Mention(m.start, m.end, "MTX", G), Entity("NCBIGene:4580", G, "MTX1"), 1.0)
+    )
+    statements, evidence = ex.extract(doc, sentences_of(doc), lms)
+    pairs = {(s.subject, s.object) for s in statements}
+    assert ("MESH:D008727", "NCBIGene:4580") not in pairs
+    assert ("MESH:D008727", "NCBIGene:9429") in pairs  # the drug's other pair stands
+    assert all((e.subject_start, e.subject_end) != (e.object_start, e.object_end) for e in evidence)
