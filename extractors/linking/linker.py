@@ -65,6 +65,12 @@ SCORE_REWRITTEN = 0.88  # found under another way of writing the name (``name_re
 SCORE_VARIANT = 0.9  # grammar-parsed and gene-anchored; the gene choice can be wrong
 SCORE_SUBSPAN = 0.85  # lookup(): a KB name inside the query ("aspirin" in "aspirin allergy")
 SCORE_RETYPED = 0.9  # a drug/disease mention that is exactly an approved gene symbol
+# the one-letter element symbols, by MeSH name
+ELEMENT_SYMBOLS = {
+    "H": "Hydrogen", "B": "Boron", "C": "Carbon", "N": "Nitrogen", "O": "Oxygen",
+    "F": "Fluorine", "P": "Phosphorus", "S": "Sulfur", "K": "Potassium", "V": "Vanadium",
+    "Y": "Yttrium", "I": "Iodine", "W": "Tungsten", "U": "Uranium",
+}  # fmt: skip
 SHORT_NAME = 4  # names this short written in capitals are abbreviations ("NO", "CO", "ACE")
 LINKABLE = (EntityType.DRUG, EntityType.DISEASE, EntityType.GENE)
 # a trimmed disease that is only its head noun names no condition ("sinusoidal obstruction
@@ -245,7 +251,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "14"  # bump when a rule changes what the same KB links
+    rules_version = "15"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,
@@ -658,6 +664,10 @@ class DictionaryLinker:
                     if which != "own"
                     else choice
                 )
+        named = {c.row for i, c in best.items() if len(mentions[i].text.strip()) > 1}
+        best = {
+            i: c for i, c in best.items() if not self._stray_letter(mentions[i], c, named)
+        }
         if self.config.family_ties:
             best = self._family_ties(mentions, best, label=doc.source in LABEL_SOURCES)
         if doc.source in LABEL_SOURCES and not self.config.label_short_aliases:
@@ -699,6 +709,18 @@ class DictionaryLinker:
                 for lm in linked
             ]
         return linked
+
+    def _stray_letter(self, m: Mention, choice: _Choice, named: set[int]) -> bool:
+        """One letter ("T", the tagger's "E" of "E-cadherin") names an entity only in a
+        document that also names it in full ("testosterone (T)"; the ``named`` rows), or as
+        an element's symbol ("K" potassium): the corpora's "testosterone (T)" must not make
+        every other "T" testosterone."""
+        letter = m.text.strip()
+        if len(letter) != 1 or choice.row in named:
+            return False
+        if choice.how.startswith(("long:", "elided:")):  # "CYP3A4/5": the name it stands for
+            return False
+        return self.kb.entity(choice.row).name != ELEMENT_SYMBOLS.get(letter)
 
     def _family_ties(
         self, mentions: Sequence[Mention], best: dict[int, _Choice], label: bool = False

@@ -901,3 +901,42 @@ def test_receptor_subtypes_written_with_a_slash_are_one_mention_each():
         ("5-HT1B/1D receptors", None),
         ("CYP3A4/5", None),
     ]
+
+
+def test_one_letter_links_only_where_the_document_defines_it_or_as_an_element():
+    # the corpora's "testosterone (T)" and "etodolac (E)" left one-letter names in the KB
+    records = [
+        KBRecord("MESH:D013739", D, "Testosterone"),
+        KBRecord("MESH:D017308", D, "Etodolac"),
+        KBRecord("MESH:D011188", D, "Potassium"),
+        KBRecord("NCBIGene:999", G, "CDH1"),
+    ]
+    names = [
+        (0, RANK_PREFERRED * S, "Testosterone"),
+        (0, RANK_CORPUS * S, "T"),
+        (1, RANK_PREFERRED * S, "Etodolac"),
+        (1, RANK_CORPUS * S, "E"),
+        (2, RANK_PREFERRED * S, "Potassium"),
+        (2, RANK_CORPUS * S, "K"),
+        (3, RANK_PREFERRED * S, "CDH1"),
+        (3, RANK_SYNONYM * S, "E-cadherin"),
+    ]
+    lk = DictionaryLinker(
+        kb=KnowledgeBase.from_data(KBData(records, names, [])),
+        abbreviations=AbbreviationFinder(use_scispacy=False),
+        config=LinkerConfig(fuzzy=False),
+    )
+
+    def linked(text: str, spans: list[tuple[str, EntityType, int]]) -> list[str | None]:
+        out = lk.link(Document("PMID:8", "pubmed", text), [mention(t, text, ty, n) for t, ty, n in spans])
+        return [lm.entity.id if lm.entity else None for lm in out]
+
+    table = "DPYD | c.[2846A>T];[2846A>T] | loss of E-cadherin; serum K fell"
+    assert linked(table, [("T", D, 0), ("E", D, 0), ("E-cadherin", G, 0), ("K", D, 0)]) == [
+        None,
+        None,
+        "NCBIGene:999",
+        "MESH:D011188",  # "K" is potassium's symbol
+    ]
+    defined = "Serum testosterone (T) rose; T fell later."
+    assert linked(defined, [("testosterone", D, 0), ("T", D, 0), ("T", D, 1)]) == ["MESH:D013739"] * 3
