@@ -36,7 +36,7 @@ def model_spec(settings: Settings, override: str | Path | None = None) -> str:
 # Part of the recognizer's version with the routing it serves: a change to either changes
 # what the same weights find, so ingestion re-extracts. Bump when a rule below, or the
 # variant grammar (extractors/variants.py), changes.
-RULES_VERSION = "5"
+RULES_VERSION = "6"
 
 
 def rules_digest(routing: Mapping[str, Sequence[str]]) -> str:
@@ -148,14 +148,16 @@ def split_gene_variant(text: str, mentions: Sequence[Mention]) -> list[Mention]:
     gene "BRAF" beside the variant "V600E", as BioRED annotates them: the linker can then
     name the gene and tie the variant to it. Only a short remainder before the variant (one
     or two words) is taken for a gene; words after it ("KIT V560D primary activating
-    mutation") are the change's description and leave the span."""
+    mutation") are the change's description and leave the span; so does the part of the
+    variant a span cut into."""
     variants = [m for m in mentions if m.type is EntityType.VARIANT]
     if not variants:
         return list(mentions)
     out = []
     for m in mentions:
         if m.type in (EntityType.GENE, EntityType.DRUG):
-            inner = [v for v in variants if m.start < v.start and v.end <= m.end]
+            # around a variant, or running into one ("ABCG2 421C" of "ABCG2 421C>A")
+            inner = [v for v in variants if m.start < v.start < m.end]
             if inner:
                 head = text[m.start : inner[0].start].rstrip(" -(")
                 if head and len(head.split()) <= 2:

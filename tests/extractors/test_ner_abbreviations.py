@@ -121,6 +121,19 @@ def test_words_after_the_variant_leave_the_gene_span():
     assert (gene.text, gene.start, gene.end) == ("KIT", s, s + 3) and var == variant
 
 
+def test_a_span_that_runs_into_a_variant_splits_as_one_around_it():
+    from extractors.ner.recognizer import split_gene_variant
+
+    # the tagger read "ABCG2 421C" as a drug, cutting the change "421C>A" in two
+    text = "association between ABCG2 421C>A SNP and HD-MTX levels"
+    s = text.index("ABCG2")
+    cut = Mention(s, s + 10, "ABCG2 421C", EntityType.DRUG, score=0.6, extractor="t")
+    variant = Mention(s + 6, s + 12, "421C>A", EntityType.VARIANT, extractor="t")
+    gene, var = split_gene_variant(text, [cut, variant])
+    assert (gene.text, gene.type, gene.start, gene.end) == ("ABCG2", EntityType.GENE, s, s + 5)
+    assert var == variant
+
+
 def test_a_variant_read_without_its_gene_gets_the_symbol_before_it():
     from extractors.ner.recognizer import gene_before_variant
 
