@@ -305,8 +305,10 @@ _READING_KEYS = MappingProxyType({(t, norm(name)): id_ for (t, name), id_ in _RE
 # them: lipoprotein fractions (HSD11B1's alias "HDL", COG2's "LDLC"), the phosphodiesterase
 # and cyclooxygenase families ("PDE" is ALDH7A1's alias, for pyridoxine-dependent epilepsy;
 # "COX" is COX8A's), endothelium-derived relaxing factor (nitric oxide; "EDRF" is AHSP's
-# alias) and a disease activity index ("CDAI", CDAN1's). Tagged as genes, they stay
-# unlinked mentions.
+# alias) and a disease activity index ("CDAI", CDAN1's); methotrexate's "MTX" (MTX1's
+# alias; no corpus annotates it as a gene, BC5CDR and BioRED 15 times as the drug) and the
+# "HD" of high-dose regimens ("HD-MTX"; HTT's alias). Tagged as genes, they stay unlinked
+# mentions.
 GENE_NOT_NAMES = (
     "HDL",
     "HDL-C",
@@ -319,6 +321,8 @@ GENE_NOT_NAMES = (
     "COX",
     "EDRF",
     "CDAI",
+    "MTX",
+    "HD",
 )
 # Corpus readings of words that name a drug's effect, not a disease: BC5CDR's development
 # split links "analgesia" to Pain Insensitivity, Congenital (MeSH D000699), which made a

@@ -43,7 +43,7 @@ from extractors.linking.fuzzy import FuzzyIndex, adds_no_word
 from extractors.linking.kb import NAMES_FILE, RANK_SYNONYM, KnowledgeBase, read_meta
 from extractors.linking.normalize import is_stop_word, norm, singular, strip_salt, tokens
 from extractors.linking.rewrites import name_rewrites
-from extractors.linking.species import non_human_document
+from extractors.linking.species import non_human_document, viral_gene
 from extractors.linking.variants import VariantResolver
 from extractors.variants import parse as parse_variant
 from kg.model import Document, Entity, EntityType, Mention
@@ -251,7 +251,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "15"  # bump when a rule changes what the same KB links
+    rules_version = "16"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,
@@ -678,6 +678,11 @@ class DictionaryLinker:
                     mentions[i], c, self.kb.entity(c.row).name, self.kb.surfaces(c.row)
                 )
             }
+        best = {
+            i: c
+            for i, c in best.items()
+            if not (mentions[i].type is EntityType.GENE and viral_gene(doc, mentions[i].text))
+        }
         if not self.config.acmg_codes_as_genes and _ACMG_CONTEXT.search(doc.text):
             best = {
                 i: c

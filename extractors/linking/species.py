@@ -46,3 +46,20 @@ def non_human(text: str) -> bool:
 def non_human_document(doc: Document) -> bool:
     """A document outside ``HUMAN_SCOPE`` whose text is about another organism only."""
     return doc.source not in HUMAN_SCOPE and non_human(doc.text)
+
+
+# HIV's own genes and proteins, which human genes' aliases spell alike ("PR" is PGR's, "RT"
+# POMT1's, "pol" ERVW-4's): in a text about HIV they are the virus's
+_HIV = re.compile(r"\bHIV(?:-?[12])?\b")
+HIV_GENES = frozenset(
+    {
+        "pol", "gag", "env", "nef", "tat", "rev", "vif", "vpr", "vpu", "rt", "pr", "in",
+        "gp120", "gp41", "gp160", "p24", "p17", "reverse transcriptase", "protease",
+        "integrase", "capsid",
+    }
+)  # fmt: skip
+
+
+def viral_gene(doc: Document, name: str) -> bool:
+    """Whether ``name`` is one of HIV's genes in a document that names HIV."""
+    return name.strip().lower() in HIV_GENES and _HIV.search(doc.text) is not None

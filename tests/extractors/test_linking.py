@@ -940,3 +940,24 @@ def test_one_letter_links_only_where_the_document_defines_it_or_as_an_element():
     ]
     defined = "Serum testosterone (T) rose; T fell later."
     assert linked(defined, [("testosterone", D, 0), ("T", D, 0), ("T", D, 1)]) == ["MESH:D013739"] * 3
+
+
+def test_hivs_genes_are_the_virus_where_the_text_names_hiv():
+    kb = gene_kb(
+        ("NCBIGene:5241", "PGR", [(RANK_ALIAS, "PR")]),
+        ("NCBIGene:10585", "POMT1", [(RANK_ALIAS, "RT")]),
+        ("NCBIGene:1234", "CCR5", []),
+    )
+    lk = DictionaryLinker(kb=kb, config=LinkerConfig(fuzzy=False))
+
+    def linked(text: str) -> dict[str, str | None]:
+        names = [t for t in ("PR", "RT", "CCR5") if t in text]
+        out = lk.link(Document("PMID:9", "pubmed", text), [mention(t, text, G) for t in names])
+        return {lm.mention.text: lm.entity.id if lm.entity else None for lm in out}
+
+    hiv = "HIV-1 PR and RT sequences were read in 59 subjects; CCR5 was typed."
+    assert linked(hiv) == {"PR": None, "RT": None, "CCR5": "NCBIGene:1234"}
+    assert linked("PR and RT were measured in tumours.") == {
+        "PR": "NCBIGene:5241",
+        "RT": "NCBIGene:10585",
+    }

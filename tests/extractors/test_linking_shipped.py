@@ -89,6 +89,9 @@ def test_gene_symbols_and_aliases(linker):
     # nitric oxide and a disease activity index, not AHSP and CDAN1 whose aliases they are
     assert linker.lookup("EDRF", [G]) == [] and linker.lookup("CDAI", [G]) == []
     assert top(linker, "EDRF", D).name == "Nitric Oxide"
+    # methotrexate and the high dose of "HD-MTX", not metaxin 1 and huntingtin
+    assert linker.lookup("MTX", [G]) == [] and linker.lookup("HD", [G]) == []
+    assert top(linker, "MTX", D).name == "Methotrexate"
 
 
 def test_a_class_name_is_the_class_not_one_member(linker):
