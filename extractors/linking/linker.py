@@ -225,6 +225,11 @@ _DISPOSITION_FAMILIES = frozenset({"SLC", "ABC", "CYP", "UGT"})
 SHORT_ALIAS = 3  # letters and digits
 # the ACMG/AMP variant-classification criteria (Richards et al. 2015), and the words that
 # show a document uses them
+# guideline tables' capital "NO" ("NO action is required", PharmGKB's DPWG texts 57 times)
+# is the English word, not nitric oxide
+_EMPHATIC_NO_NEXT = re.compile(
+    r"\s+(?:action|additional|further|dose|dosing|changes?|adjustments?|recommendations?|monitoring)\b"
+)
 _ACMG_CONTEXT = re.compile(r"\bACMG\b|\b(?:evidence|classification)\s+(?:codes?|criteria)\b", re.I)
 _ACMG_CODE = re.compile(r"(?:PVS1|PS[1-4]|PM[1-6]|PP[1-5]|BA1|BS[1-4]|BP[1-7])(?:_\w+)?")
 _ALNUM = re.compile(r"[^a-z0-9]")
@@ -251,7 +256,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "16"  # bump when a rule changes what the same KB links
+    rules_version = "17"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,
@@ -682,6 +687,7 @@ class DictionaryLinker:
             i: c
             for i, c in best.items()
             if not (mentions[i].type is EntityType.GENE and viral_gene(doc, mentions[i].text))
+            and not _emphatic_no(mentions[i], doc.text)
         }
         if not self.config.acmg_codes_as_genes and _ACMG_CONTEXT.search(doc.text):
             best = {
@@ -885,6 +891,10 @@ def _family(symbol: str) -> str:
     POU2F2 -> POU."""
     m = _ROOT.match(symbol)
     return m.group(0) if m else symbol
+
+
+def _emphatic_no(m: Mention, text: str) -> bool:
+    return m.text == "NO" and _EMPHATIC_NO_NEXT.match(text, m.end) is not None
 
 
 def _label_short_alias(m: Mention, choice: _Choice, symbol: str, surfaces: Sequence[str]) -> bool:

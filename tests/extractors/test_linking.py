@@ -517,6 +517,17 @@ def test_a_short_lower_case_word_is_not_an_upper_case_abbreviation(linker):
     ]
 
 
+def test_a_guidelines_capital_no_before_action_is_the_english_word(linker):
+    text = "CYP2C19 UM | clopidogrel | NO action is required | NO synthase and NO release"
+    doc = Document("PHARMGKB:1", "pharmgkb", text)
+    ms = [mention("NO", text, D, n) for n in range(3)]
+    assert [lm.entity.id if lm.entity else None for lm in linker.link(doc, ms)] == [
+        None,
+        "MESH:D009569",
+        "MESH:D009569",
+    ]
+
+
 def test_coordinations_split_into_their_named_parts(linker):
     text = "nausea and vomiting; postoperative nausea and vomiting; aspirin or paracetamol; renal and hepatic failure"
     doc = Document("PMID:12", "text", text)
