@@ -287,6 +287,10 @@ DRUG_READINGS: Mapping[str, str] = MappingProxyType(
         "statins": "MESH:D019161",
         "HMG-CoA reductase inhibitor": "MESH:D019161",
         "HMG-CoA reductase inhibitors": "MESH:D019161",
+        # MeSH writes the class "Antidepressive Agents, Tricyclic"; guidelines and labels
+        # write it this way, and define "TCAs" by it
+        "tricyclic antidepressant": "MESH:D000929",
+        "tricyclic antidepressants": "MESH:D000929",
     }
 )
 # "Hemophilia" alone is read as its common form, hemophilia A (about four cases in five), so

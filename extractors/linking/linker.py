@@ -256,7 +256,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "17"  # bump when a rule changes what the same KB links
+    rules_version = "18"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,
@@ -923,7 +923,9 @@ def _expand(
     """The long form to link ``m`` through, when ``m`` is (or contains) a defined short form."""
     if not abbrevs:
         return None
-    a = abbrevs.get(m.text.strip())
+    short = m.text.strip()
+    # "TCA" where the document defined "TCAs" (and the other way round)
+    a = abbrevs.get(short) or abbrevs.get(short + "s") or abbrevs.get(short.removesuffix("s"))
     if a is not None:
         # a recognised mention that ends where the long form ends knows its extent better
         # than the character matching: "combined oral contraceptives (COCs)"

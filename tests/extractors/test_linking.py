@@ -146,6 +146,13 @@ def test_abbreviation_takes_the_long_forms_entity(linker):
     assert plain.link(doc, ms)[1].entity.id == "MESH:D012213"
 
 
+def test_a_short_form_defined_in_the_plural_reads_the_same_in_the_singular(linker):
+    text = "Patients had acute renal failures (ARFs); one ARF was fatal."
+    doc = Document("PMID:3", "text", text)
+    ms = [mention("ARF", text, DIS, nth=1)]
+    assert [lm.entity.id for lm in linker.link(doc, ms)] == ["MESH:D058186"]
+
+
 def test_type_constraint_keeps_genes_and_drugs_apart(linker):
     text = "EGFR and aspirin."
     doc = Document("PMID:3", "text", text)

@@ -99,6 +99,8 @@ def test_a_class_name_is_the_class_not_one_member(linker):
     for name in ("statins", "statin", "HMG-CoA reductase inhibitors"):
         assert top(linker, name, D).id == "MESH:D019161"
     assert top(linker, "simvastatin", D).id == "MESH:D019821"
+    # MeSH's "Antidepressive Agents, Tricyclic", as guidelines write it
+    assert top(linker, "tricyclic antidepressants", D).id == "MESH:D000929"
 
 
 def test_a_disease_without_its_letter_reads_as_its_common_form_or_its_class(linker):
