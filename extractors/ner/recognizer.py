@@ -143,6 +143,15 @@ def _cuts(m: Mention, g: Mention) -> bool:
     return m.start < g.end and g.start < m.end and not (m.start <= g.start and g.end <= m.end)
 
 
+def _plausible_head(head: str, etype: EntityType) -> bool:
+    """What is left of a span that ran into a variant names a gene: a gene span's words
+    ("TNF-alpha" of "TNF-alpha -857C"), a drug span's only when a symbol ("ABCG2" of "ABCG2
+    421C"), never a number ("-65" of "-65-72C") or a word ("hydrophobic")."""
+    if etype is EntityType.DRUG:
+        return re.fullmatch(r"[A-Z][A-Za-z0-9-]*[A-Z0-9][A-Za-z0-9-]*", head) is not None
+    return re.search(r"[A-Za-z]{2}", head) is not None
+
+
 def split_gene_variant(text: str, mentions: Sequence[Mention]) -> list[Mention]:
     """"BRAF V600E" read as one gene (or, wrongly, drug) span around a variant becomes the
     gene "BRAF" beside the variant "V600E", as BioRED annotates them: the linker can then
@@ -158,11 +167,11 @@ def split_gene_variant(text: str, mentions: Sequence[Mention]) -> list[Mention]:
         if m.type in (EntityType.GENE, EntityType.DRUG):
             # around a variant, or running into one ("ABCG2 421C" of "ABCG2 421C>A")
             inner = [v for v in variants if m.start < v.start < m.end]
-            if inner:
-                head = text[m.start : inner[0].start].rstrip(" -(")
-                if head and len(head.split()) <= 2:
-                    m = replace(m, end=m.start + len(head), text=head, type=EntityType.GENE,
-                                label=EVAL_NAME[EntityType.GENE])  # fmt: skip
+            head = text[m.start : inner[0].start].rstrip(" -(") if inner else ""
+            cut_into = bool(inner) and inner[0].end > m.end
+            if head and len(head.split()) <= 2 and (not cut_into or _plausible_head(head, m.type)):
+                m = replace(m, end=m.start + len(head), text=head, type=EntityType.GENE,
+                            label=EVAL_NAME[EntityType.GENE])  # fmt: skip
         out.append(m)
     return out
 

@@ -132,6 +132,14 @@ def test_a_span_that_runs_into_a_variant_splits_as_one_around_it():
     gene, var = split_gene_variant(text, [cut, variant])
     assert (gene.text, gene.type, gene.start, gene.end) == ("ABCG2", EntityType.GENE, s, s + 5)
     assert var == variant
+    # what is left must name a gene: a number or a plain word keeps the span as it was
+    text2 = "hydrophobic phenylalanine to cysteine (F508C) and -65-72C>T"
+    word = Mention(0, 26, text2[:26], EntityType.DRUG, extractor="t")
+    change = Mention(12, 30, text2[12:30], EntityType.VARIANT, extractor="t")
+    s2 = text2.index("-65")
+    number = Mention(s2, s2 + 7, "-65-72C", EntityType.DRUG, extractor="t")
+    change2 = Mention(s2 + 4, s2 + 10, text2[s2 + 4 : s2 + 10], EntityType.VARIANT, extractor="t")
+    assert split_gene_variant(text2, [word, change, number, change2]) == [word, change, number, change2]
 
 
 def test_a_variant_read_without_its_gene_gets_the_symbol_before_it():
