@@ -16,6 +16,7 @@ rule, and a gene the document names only so is an end of no relation the model r
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -47,6 +48,9 @@ MAX_EVIDENCE_PER_PAIR = 5  # sentences kept per statement and document
 # A class name states its target in the text's own words; what is left uncertain is the
 # linking of its two ends, so a little less than certain.
 CLASS_NAME_SCORE = 0.9
+# a chemical's name as part of an enzyme's or an assay's ("tyrosine kinase inhibitors",
+# "tyrosine phosphorylation", "thymidine incorporation"): no substance anyone was given
+_PART_OF_A_NAME = re.compile(r"[\s-]+(?:kinases?|phosphorylation|incorporation)\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +127,8 @@ class TransformerRelationExtractor:
         for lm in mentions:
             ent = lm.entity
             if ent is None or ent.type not in TYPE_INDEX:
+                continue
+            if ent.type is EntityType.DRUG and _PART_OF_A_NAME.match(doc.text, lm.mention.end):
                 continue
             key = (lm.mention.start, lm.mention.end, ent.type)
             if key not in span_index:

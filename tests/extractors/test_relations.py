@@ -264,7 +264,7 @@ def test_negated_and_speculative_sentences_are_marked_not_dropped(eager_model):
     for e in evidence:
         assert text[e.subject_start : e.subject_end] == "Aspirin"
         assert text[e.object_start : e.object_end] == "COX-2"
-        assert e.extractor == "re-minilm" and e.extractor_version == "eager+s5"
+        assert e.extractor == "re-minilm" and e.extractor_version == "eager+s6"
 
 
 def test_cross_sentence_pairs_get_evidence_spanning_both_sentences(eager_model):
@@ -369,7 +369,7 @@ def test_a_disease_broader_than_another_caused_one_is_dropped(eager_model):
         if s.predicate is Predicate.CAUSES and s.object == "MESH:D008107"
     }
     # the rule is part of the extractor's version, so stored documents are re-extracted
-    assert ex.version == "eager+s5" and ex.tag == "re-minilm@eager+s5"
+    assert ex.version == "eager+s6" and ex.tag == "re-minilm@eager+s6"
 
 
 def test_a_gene_named_as_a_drugs_class_is_its_target_and_nothing_else(eager_model):
@@ -449,3 +449,22 @@ def test_one_span_read_as_two_types_is_no_place_that_states_their_pair(eager_mod
     assert ("MESH:D008727", "NCBIGene:4580") not in pairs
     assert ("MESH:D008727", "NCBIGene:9429") in pairs  # the drug's other pair stands
     assert all((e.subject_start, e.subject_end) != (e.object_start, e.object_end) for e in evidence)
+
+
+def test_a_chemical_named_in_an_enzyme_or_assay_takes_part_in_no_relation(eager_model):
+    ex = TransformerRelationExtractor(eager_model)
+    text = "EGFR tyrosine kinase inhibitors and gefitinib were given; thymidine incorporation fell."
+    doc = Document("PMID:14", "text", text)
+    lms = linked(
+        text,
+        [
+            ("EGFR", G, "NCBIGene:1956"),
+            ("tyrosine", D, "MESH:D014443"),
+            ("gefitinib", D, "MESH:D000077156"),
+            ("thymidine", D, "MESH:D013936"),
+        ],
+    )
+    statements, _ = ex.extract(doc, sentences_of(doc), lms)
+    ends = {x for s in statements for x in (s.subject, s.object)}
+    assert "MESH:D000077156" in ends  # gefitinib, given, is read
+    assert not ends & {"MESH:D014443", "MESH:D013936"}
