@@ -128,8 +128,6 @@ class TransformerRelationExtractor:
             ent = lm.entity
             if ent is None or ent.type not in TYPE_INDEX:
                 continue
-            if ent.type is EntityType.DRUG and _PART_OF_A_NAME.match(doc.text, lm.mention.end):
-                continue
             key = (lm.mention.start, lm.mention.end, ent.type)
             if key not in span_index:
                 span_index[key] = len(spans)
@@ -247,6 +245,7 @@ class TransformerRelationExtractor:
         index = {e.id: i for i, e in enumerate(prep.entities)}
         owner = {s: i for i, spans in enumerate(prep.entity_spans) for s in spans}
         classes = _class_names(doc, prep, owner)
+        name_parts = _name_parts(doc, prep)
         class_only = _class_only(prep, classes, owner)
         class_pairs = {(owner[c.drug], owner[c.gene]) for c in classes}
         for pred in preds:
@@ -255,7 +254,7 @@ class TransformerRelationExtractor:
             a, b = index[pred.first.id], index[pred.second.id]
             if a in class_only or b in class_only:
                 continue  # a gene named only as some drug's class: that drug's target alone
-            places = _places(prep, a, b, sents, sent_of)
+            places = _places(prep, a, b, sents, sent_of, name_parts)
             if not places:
                 continue
             # the predicate may read the evidence's words (response direction, PGx cues)
@@ -418,18 +417,35 @@ def _sentence_lookup(sents: list[tuple[int, int]]):
     return sent_of
 
 
+def _name_parts(doc: Document, prep: _Prepared) -> frozenset[int]:
+    """Spans of a chemical named as part of an enzyme's or an assay's name."""
+    return frozenset(
+        i
+        for i, sp in enumerate(prep.spans)
+        if sp.type is EntityType.DRUG and _PART_OF_A_NAME.match(doc.text, sp.end)
+    )
+
+
 def _places(
-    prep: _Prepared, a: int, b: int, sents: list[tuple[int, int]], sent_of
+    prep: _Prepared,
+    a: int,
+    b: int,
+    sents: list[tuple[int, int]],
+    sent_of,
+    skip: frozenset[int] = frozenset(),
 ) -> list[tuple[int, int, Span, Span]]:
     """(start, end, span of a, span of b) of each place that states the pair. One span
     read as two types ("MTX" as methotrexate and as the gene MTX1) states nothing about
-    itself; a name nested in another ("halothane" in "halothane hepatitis") may."""
+    itself; a name nested in another ("halothane" in "halothane hepatitis") may. Spans in
+    ``skip`` (a chemical's name inside an enzyme's, ``_name_parts``) state nothing."""
     by_sent_a: dict[int, list[Span]] = defaultdict(list)
     by_sent_b: dict[int, list[Span]] = defaultdict(list)
     for s in prep.entity_spans[a]:
-        by_sent_a[sent_of(prep.spans[s].start)].append(prep.spans[s])
+        if s not in skip:
+            by_sent_a[sent_of(prep.spans[s].start)].append(prep.spans[s])
     for s in prep.entity_spans[b]:
-        by_sent_b[sent_of(prep.spans[s].start)].append(prep.spans[s])
+        if s not in skip:
+            by_sent_b[sent_of(prep.spans[s].start)].append(prep.spans[s])
     shared = sorted(k for k in by_sent_a if k in by_sent_b and k >= 0)
     out = []
     for k in shared[:MAX_EVIDENCE_PER_PAIR]:
@@ -447,7 +463,7 @@ def _places(
         (prep.spans[x], prep.spans[y])
         for x in prep.entity_spans[a]
         for y in prep.entity_spans[b]
-        if _apart(prep.spans[x], prep.spans[y])
+        if x not in skip and y not in skip and _apart(prep.spans[x], prep.spans[y])
     ]
     if not cands:
         return []
