@@ -35,7 +35,11 @@ from extractors.relations.specific import redundant_causes
 from kg.errors import BadInputError, ExtractionError
 from kg.model import Document, Entity, EntityType, Mention, Predicate, Sentence
 
-BATCH_DOCS = 16
+# One document (one ChemProt sentence) per model call, as the product's pipeline runs it:
+# dynamic int8 quantisation scales activations per batch, so a batch of several documents
+# would let one document's words move another's scores, and a rule that changes one
+# document would move figures in others.
+BATCH_DOCS = 1
 
 
 # ---------------------------------------------------------------- scoring
@@ -227,8 +231,8 @@ def eval_chemprot(extractor: TransformerRelationExtractor, corpus: Path) -> dict
                 gold.add((doc.id, key, label))
         items.append((doc, [Sentence(0, len(cs.text), cs.text)], lms))
         wanted.append(pairs)
-    for start in range(0, len(items), BATCH_DOCS * 4):
-        chunk = items[start : start + BATCH_DOCS * 4]
+    for start in range(0, len(items), BATCH_DOCS):
+        chunk = items[start : start + BATCH_DOCS]
         results = extractor.classify_many(chunk)
         for (doc, _, _), preds, pairs in zip(
             chunk, results, wanted[start : start + len(chunk)], strict=True

@@ -28,3 +28,29 @@ def test_annotations_with_several_cuis_give_a_mention_per_cui(tmp_path):
     }
     assert lab.cuis == {"C0278140", "C0278139", "C0006142"}
     assert lab.rxcui == "3423"
+
+
+def test_the_eval_runs_the_model_one_document_at_a_time_as_the_product_does(monkeypatch):
+    """Dynamic int8 scales activations per batch: documents batched together would move
+    each other's scores, so a change to one document would move figures in others."""
+    from pathlib import Path
+
+    from extractors.relations import evaluate
+    from extractors.relations.extractor import TransformerRelationExtractor
+    from extractors.relations.model import RelationModel
+
+    corpus = Path(__file__).resolve().parents[1] / "assets" / "tiny-re" / "corpus"
+    ex = TransformerRelationExtractor(RelationModel(corpus.parent / "model"))
+    sizes: list[int] = []
+    classify = ex.classify_many
+
+    def counted(items):
+        sizes.append(len(items))
+        return classify(items)
+
+    monkeypatch.setattr(ex, "classify_many", counted)
+    report = evaluate.eval_documents(ex, corpus / "biored.PubTator", "biored", "gold")
+    assert report["documents"] == 2 and sizes == [1, 1]
+    sizes.clear()
+    report = evaluate.eval_chemprot(ex, corpus / "chemprot.jsonl")
+    assert sizes and set(sizes) == {1} and len(sizes) == report["sentences"]
