@@ -7,6 +7,7 @@ against the transposed matrix, which touches only the names sharing an n-gram.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -68,6 +69,14 @@ class FuzzyIndex:
 
 
 _OPPOSITE_PREFIXES = (("hypo", "hyper"), ("hyper", "hypo"), ("brady", "tachy"), ("tachy", "brady"))
+# a chemical group swapped for another names another compound ("ethyl" is not "methyl",
+# "ethanol" not "methanol"), however few letters apart
+_GROUP = re.compile(r"(meth|eth|prop|but|pent|hex|hept|oct|phen|benz|chlor|fluor|brom|iod)(\w*)")
+
+
+def _group_swap(a: str, b: str) -> bool:
+    x, y = _GROUP.fullmatch(a), _GROUP.fullmatch(b)
+    return bool(x and y and x.group(1) != y.group(1) and x.group(2) == y.group(2))
 
 
 def _same_word(a: str, b: str) -> bool:
@@ -76,6 +85,8 @@ def _same_word(a: str, b: str) -> bool:
     if a == b:
         return True
     if any(a.startswith(x) and b.startswith(y) for x, y in _OPPOSITE_PREFIXES):
+        return False
+    if _group_swap(a, b):
         return False
     n = min(len(a), len(b), 5)
     return n >= 4 and (a[:n] == b[:n] or _one_edit(a, b))

@@ -256,7 +256,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "18"  # bump when a rule changes what the same KB links
+    rules_version = "19"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,

@@ -214,6 +214,19 @@ def test_a_fuzzy_match_may_respell_the_text_but_never_add_to_it():
     ]
 
 
+def test_a_fuzzy_match_never_swaps_a_chemical_group():
+    kb = plain_linker(
+        KBRecord("MESH:D008770", D, "N-methyl-N-nitrosourea"),
+        KBRecord("MESH:D000432", D, "Methanol"),
+    ).kb
+    text = "N-ethyl-N-nitrosourea and ethanol"
+    doc = Document("PMID:13", "text", text)
+    ms = [mention(t, text, D) for t in ("N-ethyl-N-nitrosourea", "ethanol")]
+    linked = DictionaryLinker(kb=kb).link(doc, ms)
+    assert [lm.entity.id if lm.entity else None for lm in linked] == [None, None]
+    assert not adds_no_word("ethyl", "methyl") and adds_no_word("tumours", "tumor")
+
+
 def test_adds_no_word_checks_each_word_of_the_matched_name():
     assert adds_no_word("brest tumours", "breast tumor")
     assert adds_no_word("haemolytic anaemia", "hemolytic anemia")
