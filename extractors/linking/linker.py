@@ -230,6 +230,7 @@ SHORT_ALIAS = 3  # letters and digits
 _EMPHATIC_NO_NEXT = re.compile(
     r"\s+(?:action|additional|further|dose|dosing|changes?|adjustments?|recommendations?|monitoring)\b"
 )
+_PCR_NEXT = re.compile(r"-?PCR\b")
 _ACMG_CONTEXT = re.compile(r"\bACMG\b|\b(?:evidence|classification)\s+(?:codes?|criteria)\b", re.I)
 _ACMG_CODE = re.compile(r"(?:PVS1|PS[1-4]|PM[1-6]|PP[1-5]|BA1|BS[1-4]|BP[1-7])(?:_\w+)?")
 _ALNUM = re.compile(r"[^a-z0-9]")
@@ -256,7 +257,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "19"  # bump when a rule changes what the same KB links
+    rules_version = "20"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,
@@ -688,6 +689,7 @@ class DictionaryLinker:
             for i, c in best.items()
             if not (mentions[i].type is EntityType.GENE and viral_gene(doc, mentions[i].text))
             and not _emphatic_no(mentions[i], doc.text)
+            and not _method_name(mentions[i], doc.text)
         }
         if not self.config.acmg_codes_as_genes and _ACMG_CONTEXT.search(doc.text):
             best = {
@@ -895,6 +897,11 @@ def _family(symbol: str) -> str:
 
 def _emphatic_no(m: Mention, text: str) -> bool:
     return m.text == "NO" and _EMPHATIC_NO_NEXT.match(text, m.end) is not None
+
+
+def _method_name(m: Mention, text: str) -> bool:
+    """The "RT" of "RT-PCR" (reverse transcription, a method) is not POMT1, whose alias it is."""
+    return m.text.rstrip("-") in ("RT", "qRT") and _PCR_NEXT.match(text, m.end) is not None
 
 
 def _label_short_alias(m: Mention, choice: _Choice, symbol: str, surfaces: Sequence[str]) -> bool:

@@ -988,6 +988,10 @@ def test_hivs_genes_are_the_virus_where_the_text_names_hiv():
 
     hiv = "HIV-1 PR and RT sequences were read in 59 subjects; CCR5 was typed."
     assert linked(hiv) == {"PR": None, "RT": None, "CCR5": "NCBIGene:1234"}
+    # nor is the "RT" of "RT-PCR", a method, anywhere
+    pcr = "CCR5 was measured by RT-PCR."
+    (rt,) = lk.link(Document("PMID:10", "pubmed", pcr), [mention("RT-", pcr, G)])
+    assert rt.entity is None
     assert linked("PR and RT were measured in tumours.") == {
         "PR": "NCBIGene:5241",
         "RT": "NCBIGene:10585",
