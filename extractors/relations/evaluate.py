@@ -35,13 +35,6 @@ from extractors.relations.specific import redundant_causes
 from kg.errors import BadInputError, ExtractionError
 from kg.model import Document, Entity, EntityType, Mention, Predicate, Sentence
 
-# One document (one ChemProt sentence) per model call, as the product's pipeline runs it:
-# dynamic int8 quantisation scales activations per batch, so a batch of several documents
-# would let one document's words move another's scores, and a rule that changes one
-# document would move figures in others.
-BATCH_DOCS = 1
-
-
 # ---------------------------------------------------------------- scoring
 
 
@@ -181,29 +174,31 @@ def eval_documents(
             for a in _expand(rel.arg1, known):
                 for b in _expand(rel.arg2, known):
                     gold.add((p.doc.id, frozenset((a, b)), rel.type))
-    for chunk in _batched(prepared, BATCH_DOCS):
-        results = extractor.classify_many([(p.doc, p.sentences, p.mentions) for p in chunk])
-        for p, preds in zip(chunk, results, strict=True):
-            found: list[tuple[tuple[str, str], str]] = []
-            names: dict[str, str] = {}
-            for pr in preds:
-                head = pr.heads.get(task)
-                if not head:
-                    continue
-                label = max(head, key=lambda k: head[k])
-                if label != NONE:
-                    # ordered drug first, so the CID rule below knows which end is the disease
-                    a, b = sorted((pr.first, pr.second), key=lambda e: e.type != EntityType.DRUG)
-                    ends = tuple(e.id_in(namespaces.get(e.type, ())) for e in (a, b))
-                    names[ends[0]] = a.name
-                    found.append((ends, label))
-            if task == "cdr" and extractor.hierarchy:
-                # CDR's own convention, and the product's rule for CAUSES (``specific``)
-                drop = redundant_causes(
-                    (e for e, _ in found), extractor.hierarchy.is_broader, names
-                )
-                found = [(e, label) for e, label in found if e not in drop]
-            pred.update((p.doc.id, frozenset(e), label) for e, label in found)
+    # One document per model call, as the product's pipeline runs it: dynamic int8
+    # quantisation scales activations per batch, so documents batched together would move
+    # each other's scores, and a rule that changes one document would move figures in others.
+    for p in prepared:
+        (preds,) = extractor.classify_many([(p.doc, p.sentences, p.mentions)])
+        found: list[tuple[tuple[str, str], str]] = []
+        names: dict[str, str] = {}
+        for pr in preds:
+            head = pr.heads.get(task)
+            if not head:
+                continue
+            label = max(head, key=lambda k: head[k])
+            if label != NONE:
+                # ordered drug first, so the CID rule below knows which end is the disease
+                a, b = sorted((pr.first, pr.second), key=lambda e: e.type != EntityType.DRUG)
+                ends = tuple(e.id_in(namespaces.get(e.type, ())) for e in (a, b))
+                names[ends[0]] = a.name
+                found.append((ends, label))
+        if task == "cdr" and extractor.hierarchy:
+            # CDR's own convention, and the product's rule for CAUSES (``specific``)
+            drop = redundant_causes(
+                (e for e, _ in found), extractor.hierarchy.is_broader, names
+            )
+            found = [(e, label) for e, label in found if e not in drop]
+        pred.update((p.doc.id, frozenset(e), label) for e, label in found)
     out = score_sets(gold, pred, types)
     out.update(task=task, entities=entities, documents=len(docs), model_version=extractor.version)
     return out
@@ -217,8 +212,7 @@ def eval_chemprot(extractor: TransformerRelationExtractor, corpus: Path) -> dict
     types = [t for t in TASK_LABELS["chemprot"] if t != NONE]
     gold: set[tuple] = set()
     pred: set[tuple] = set()
-    items = []
-    wanted: list[dict[frozenset[str], str]] = []
+    n_pairs = 0
     for n, cs in enumerate(sentences):
         doc = Document(f"chemprot:{n}", "chemprot", cs.text)
         lms = []
@@ -229,28 +223,23 @@ def eval_chemprot(extractor: TransformerRelationExtractor, corpus: Path) -> dict
         for key, label in pairs.items():
             if label != NONE:
                 gold.add((doc.id, key, label))
-        items.append((doc, [Sentence(0, len(cs.text), cs.text)], lms))
-        wanted.append(pairs)
-    for start in range(0, len(items), BATCH_DOCS):
-        chunk = items[start : start + BATCH_DOCS]
-        results = extractor.classify_many(chunk)
-        for (doc, _, _), preds, pairs in zip(
-            chunk, results, wanted[start : start + len(chunk)], strict=True
-        ):
-            for pr in preds:
-                key = frozenset((pr.first.id, pr.second.id))
-                head = pr.heads.get("chemprot")
-                if key not in pairs or not head:
-                    continue  # gold pairs only
-                label = max(head, key=lambda k: head[k])
-                if label != NONE:
-                    pred.add((doc.id, key, label))
+        n_pairs += len(pairs)
+        # one sentence per model call, as ``eval_documents`` reads one document
+        (preds,) = extractor.classify_many([(doc, [Sentence(0, len(cs.text), cs.text)], lms)])
+        for pr in preds:
+            key = frozenset((pr.first.id, pr.second.id))
+            head = pr.heads.get("chemprot")
+            if key not in pairs or not head:
+                continue  # gold pairs only
+            label = max(head, key=lambda k: head[k])
+            if label != NONE:
+                pred.add((doc.id, key, label))
     out = score_sets(gold, pred, types)
     out.update(
         task="chemprot",
         entities="gold",
-        sentences=len(items),
-        pairs=sum(len(w) for w in wanted),
+        sentences=len(sentences),
+        pairs=n_pairs,
         model_version=extractor.version,
     )
     return out
