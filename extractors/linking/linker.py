@@ -223,14 +223,14 @@ LABEL_SOURCES = frozenset({"spl", "openfda"})
 # that shares the alias, even where the label names no other transporter.
 _DISPOSITION_FAMILIES = frozenset({"SLC", "ABC", "CYP", "UGT"})
 SHORT_ALIAS = 3  # letters and digits
-# the ACMG/AMP variant-classification criteria (Richards et al. 2015), and the words that
-# show a document uses them
 # guideline tables' capital "NO" ("NO action is required", PharmGKB's DPWG texts 57 times)
 # is the English word, not nitric oxide
 _EMPHATIC_NO_NEXT = re.compile(
     r"\s+(?:action|additional|further|dose|dosing|changes?|adjustments?|recommendations?|monitoring)\b"
 )
 _PCR_NEXT = re.compile(r"-?PCR\b")
+# the ACMG/AMP variant-classification criteria (Richards et al. 2015), and the words that
+# show a document uses them
 _ACMG_CONTEXT = re.compile(r"\bACMG\b|\b(?:evidence|classification)\s+(?:codes?|criteria)\b", re.I)
 _ACMG_CODE = re.compile(r"(?:PVS1|PS[1-4]|PM[1-6]|PP[1-5]|BA1|BS[1-4]|BP[1-7])(?:_\w+)?")
 _ALNUM = re.compile(r"[^a-z0-9]")
@@ -684,19 +684,8 @@ class DictionaryLinker:
                     mentions[i], c, self.kb.entity(c.row).name, self.kb.surfaces(c.row)
                 )
             }
-        best = {
-            i: c
-            for i, c in best.items()
-            if not (mentions[i].type is EntityType.GENE and viral_gene(doc, mentions[i].text))
-            and not _emphatic_no(mentions[i], doc.text)
-            and not _method_name(mentions[i], doc.text)
-        }
-        if not self.config.acmg_codes_as_genes and _ACMG_CONTEXT.search(doc.text):
-            best = {
-                i: c
-                for i, c in best.items()
-                if not (mentions[i].type is EntityType.GENE and _ACMG_CODE.fullmatch(mentions[i].text))
-            }
+        acmg = not self.config.acmg_codes_as_genes and _ACMG_CONTEXT.search(doc.text) is not None
+        best = {i: c for i, c in best.items() if not _names_nothing_here(mentions[i], doc, acmg)}
         linked: list[LinkedMention] = []
         for i, m in enumerate(mentions):
             choice = best.get(i)
@@ -895,13 +884,18 @@ def _family(symbol: str) -> str:
     return m.group(0) if m else symbol
 
 
-def _emphatic_no(m: Mention, text: str) -> bool:
-    return m.text == "NO" and _EMPHATIC_NO_NEXT.match(text, m.end) is not None
-
-
-def _method_name(m: Mention, text: str) -> bool:
-    """The "RT" of "RT-PCR" (reverse transcription, a method) is not POMT1, whose alias it is."""
-    return m.text.rstrip("-") in ("RT", "qRT") and _PCR_NEXT.match(text, m.end) is not None
+def _names_nothing_here(m: Mention, doc: Document, acmg_codes: bool) -> bool:
+    """Words the document's context shows to name no entity: HIV's own genes in a text
+    about HIV ("PR", "RT"), ACMG criteria codes where the text classifies variants by them
+    (``acmg_codes``), a guideline's capital "NO" before "action", and the "RT" of "RT-PCR"
+    (reverse transcription, a method; POMT1's alias)."""
+    if m.type is EntityType.GENE and (
+        viral_gene(doc, m.text) or (acmg_codes and _ACMG_CODE.fullmatch(m.text) is not None)
+    ):
+        return True
+    if m.text == "NO":
+        return _EMPHATIC_NO_NEXT.match(doc.text, m.end) is not None
+    return m.text.rstrip("-") in ("RT", "qRT") and _PCR_NEXT.match(doc.text, m.end) is not None
 
 
 def _label_short_alias(m: Mention, choice: _Choice, symbol: str, surfaces: Sequence[str]) -> bool:

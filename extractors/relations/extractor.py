@@ -438,14 +438,15 @@ def _places(
     read as two types ("MTX" as methotrexate and as the gene MTX1) states nothing about
     itself; a name nested in another ("halothane" in "halothane hepatitis") may. Spans in
     ``skip`` (a chemical's name inside an enzyme's, ``_name_parts``) state nothing."""
-    by_sent_a: dict[int, list[Span]] = defaultdict(list)
-    by_sent_b: dict[int, list[Span]] = defaultdict(list)
-    for s in prep.entity_spans[a]:
-        if s not in skip:
-            by_sent_a[sent_of(prep.spans[s].start)].append(prep.spans[s])
-    for s in prep.entity_spans[b]:
-        if s not in skip:
-            by_sent_b[sent_of(prep.spans[s].start)].append(prep.spans[s])
+
+    def by_sentence(entity: int) -> dict[int, list[Span]]:
+        out: dict[int, list[Span]] = defaultdict(list)
+        for s in prep.entity_spans[entity]:
+            if s not in skip:
+                out[sent_of(prep.spans[s].start)].append(prep.spans[s])
+        return out
+
+    by_sent_a, by_sent_b = by_sentence(a), by_sentence(b)
     shared = sorted(k for k in by_sent_a if k in by_sent_b and k >= 0)
     out = []
     for k in shared[:MAX_EVIDENCE_PER_PAIR]:
