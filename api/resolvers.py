@@ -323,6 +323,8 @@ EVIDENCE_FIELDS: dict[str, Callable[..., Any]] = {
     "extractorVersion": lambda ev, info: ev.extractor_version,
     "sourceKind": lambda ev, info: ev.source_kind,
     "note": lambda ev, info: ev.note or None,
+    "subjectLink": lambda ev, info: ev.subject_link or None,
+    "objectLink": lambda ev, info: ev.object_link or None,
 }
 
 

@@ -28,6 +28,12 @@ class LinkedMention:
     mention: Mention
     entity: Entity | None
     score: float = 0.0
+    # how the entity was chosen: "exact" (a KB name as written), "loose" (spacing, case, a
+    # plural), "rewritten", "trimmed" (leading words dropped), "fuzzy", "gene-tail",
+    # "cyp", "receptor", "retyped", "variant", "label" (the label's own drug), "class";
+    # "long:", "elided:" and "bare:" prefix a choice made for the abbreviation's long form,
+    # the coordination's full name ("CYP3A4/5") or the name without its salt; "" unknown
+    how: str = ""
 
 
 @dataclass(frozen=True, slots=True)

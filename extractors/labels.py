@@ -476,7 +476,7 @@ class LabelRelationExtractor:
     """
 
     name = "label-rules"
-    version = "16"  # bump when a rule changes what a label states
+    version = "17"  # bump when a rule changes what a label states
 
     def __init__(self, linker_lookup: LinkerLookup, *, min_subject_score: float = 0.9) -> None:
         self._resolve = _resolver(linker_lookup, min_subject_score)
@@ -542,7 +542,7 @@ class LabelRelationExtractor:
             ent = own.get(key)
             if ent is not None and (lm.entity is None or lm.mention.type is not EntityType.DRUG):
                 mention = replace(lm.mention, type=EntityType.DRUG, ids=(ent.id,))
-                lm = LinkedMention(mention, ent, 1.0)
+                lm = LinkedMention(mention, ent, 1.0, "label")
             elif lm.entity is None and (key in labeler or _PACKAGING.match(lm.mention.text)):
                 continue
             out.append(lm)
@@ -576,7 +576,7 @@ class LabelRelationExtractor:
                 if ent is None:
                     continue
                 mention = Mention(s, e, m.group(0), EntityType.DRUG, "Chemical", (ent.id,), 1.0, self.tag)
-                out[s, e] = LinkedMention(mention, ent, 1.0)
+                out[s, e] = LinkedMention(mention, ent, 1.0, "class")
         return list(out.values())
 
     def extract(
@@ -689,6 +689,10 @@ class LabelRelationExtractor:
                         negated=cues.negated or f.negated,
                         speculative=cues.speculative,
                         note=f.note,
+                        # the label's drug is the object of a modifier's statement and may
+                        # be of a reordered symmetric one
+                        subject_link="label" if st.subject == subj.id else obj.how,
+                        object_link=obj.how if st.subject == subj.id else "label",
                     )
                     evidence.setdefault(ev.id, ev)
         return _settle_actions(statements, evidence)

@@ -11,8 +11,9 @@ Graph layout (Neo4j 5):
 * A statement is a relationship ``(subject)-[:<PREDICATE> {key, action?, direction?,
   confidence, evidence_count, document_count}]->(object)``; ``key`` is unique per type.
 * ``(:Evidence {id, statement_key, predicate, document_id, sentence, offsets, score,
-  extractor, extractor_version, source_kind, section?, note?, negated?, speculative?})``:
-  ``offsets`` packs the six character offsets (sentence, subject, object: start, end);
+  extractor, extractor_version, source_kind, section?, note?, negated?, speculative?, links?})``:
+  ``offsets`` packs the six character offsets (sentence, subject, object: start, end),
+  ``links`` how the subject's and the object's mentions were linked;
   properties at their default (None, "", false) are not stored.
 * ``(:Document {id, content_hash, extractors, ingested_at, source, status})``: the ledger.
 * ``(:Mention {key, document_id, start, end, text, norm, type, sentence, sentence_start,
@@ -179,6 +180,7 @@ EVIDENCE_PROPERTIES = (
     "note",
     "negated",
     "speculative",
+    "links",
 )
 CREATE_EVIDENCE = (
     "UNWIND $rows AS row\nCREATE (e:Evidence {"

@@ -297,6 +297,10 @@ class Evidence:
     negated: bool = False
     speculative: bool = False
     note: str = ""  # e.g. the label's own words for an interaction's effect
+    # how each end's mention became its entity (``LinkedMention.how``): lets an analyst
+    # tell "imatinib" read as written from a fuzzy match or an abbreviation's long form
+    subject_link: str = ""
+    object_link: str = ""
 
     @property
     def id(self) -> str:

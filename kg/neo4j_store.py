@@ -85,6 +85,8 @@ OFFSET_FIELDS = (
     "object_start",
     "object_end",
 )
+# The two ends' link methods travel as one list, stored only when known, as offsets do.
+LINK_FIELDS = ("subject_link", "object_link")
 # Defaults are not stored (Neo4j stores no nulls either); reads put them back.
 EVIDENCE_DEFAULTS: dict[str, Any] = {
     "section": None,
@@ -111,12 +113,15 @@ def evidence_row(ev: Evidence, predicate: Predicate, eid: str | None = None) -> 
         value = getattr(ev, name)
         if value != default:
             row[name] = value
+    if ev.subject_link or ev.object_link:
+        row["links"] = [ev.subject_link, ev.object_link]
     return row
 
 
 def evidence_from(props: dict[str, Any]) -> Evidence:
     d = {name: props.get(name, EVIDENCE_DEFAULTS.get(name)) for name in EVIDENCE_FIELDS}
     d.update(zip(OFFSET_FIELDS, props["offsets"], strict=True))
+    d.update(zip(LINK_FIELDS, props.get("links") or ("", ""), strict=True))
     d["source_kind"] = SourceKind(d["source_kind"])
     return Evidence(**d)
 

@@ -699,7 +699,9 @@ class DictionaryLinker:
                 continue
             entity = self._entity(choice.row)
             linked.append(
-                LinkedMention(dataclasses.replace(m, ids=(entity.id,)), entity, choice.score)
+                LinkedMention(
+                    dataclasses.replace(m, ids=(entity.id,)), entity, choice.score, choice.how
+                )
             )
         linked = self._link_variants(doc, linked)
         genes = any(lm.mention.type is EntityType.GENE for lm in linked)
@@ -768,7 +770,7 @@ class DictionaryLinker:
                 return None
             entity = self.kb.entity(choice.row)
             drug = dataclasses.replace(m, type=EntityType.DRUG, ids=(entity.id,))
-            return LinkedMention(drug, entity, SCORE_RETYPED)
+            return LinkedMention(drug, entity, SCORE_RETYPED, "retyped")
         if m.type not in (EntityType.DRUG, EntityType.DISEASE):
             return None
         if len(text) >= 3 and text == text.upper() and any(c.isalpha() for c in text):
@@ -776,7 +778,7 @@ class DictionaryLinker:
                 entity = self.kb.entity(row)
                 if entity.name == text:  # a gene's name is its approved (HGNC) symbol
                     gene = dataclasses.replace(m, type=EntityType.GENE, ids=(entity.id,))
-                    return LinkedMention(gene, entity, SCORE_RETYPED)
+                    return LinkedMention(gene, entity, SCORE_RETYPED, "retyped")
         if parse_variant(text) is not None:  # resolved against its gene by _link_variants
             return LinkedMention(dataclasses.replace(m, type=EntityType.VARIANT, ids=()), None, 0.0)
         return None
@@ -814,7 +816,9 @@ class DictionaryLinker:
                 out.append(LinkedMention(dataclasses.replace(m, ids=()), None, 0.0))
             else:
                 out.append(
-                    LinkedMention(dataclasses.replace(m, ids=(entity.id,)), entity, SCORE_VARIANT)
+                    LinkedMention(
+                        dataclasses.replace(m, ids=(entity.id,)), entity, SCORE_VARIANT, "variant"
+                    )
                 )
         return out
 

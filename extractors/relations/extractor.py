@@ -69,6 +69,7 @@ class _Prepared:
     entity_spans: tuple[tuple[int, ...], ...]
     pairs: tuple[tuple[int, int], ...]
     windows: tuple
+    links: Mapping[Span, str]  # how each span's mention was linked (``LinkedMention.how``)
 
 
 def _sentence_ranges(doc: Document, sentences: Sequence[Sentence]) -> list[tuple[int, int]]:
@@ -124,6 +125,7 @@ class TransformerRelationExtractor:
         span_index: dict[tuple[int, int, EntityType], int] = {}
         spans: list[Span] = []
         members: dict[str, list[int]] = defaultdict(list)
+        links: dict[Span, str] = {}
         for lm in mentions:
             ent = lm.entity
             if ent is None or ent.type not in TYPE_INDEX:
@@ -132,6 +134,7 @@ class TransformerRelationExtractor:
             if key not in span_index:
                 span_index[key] = len(spans)
                 spans.append(Span(*key))
+                links[spans[-1]] = lm.how
             by_id.setdefault(ent.id, ent)
             if span_index[key] not in members[ent.id]:
                 members[ent.id].append(span_index[key])
@@ -170,6 +173,7 @@ class TransformerRelationExtractor:
             tuple(tuple(members[i]) for i in ids),
             tuple(pairs),
             tuple(windows),
+            links,
         )
 
     # -- classification -------------------------------------------------------------------
@@ -288,7 +292,7 @@ class TransformerRelationExtractor:
                     )
                     evidence.append(
                         self._evidence(
-                            doc, st.key, (s, e), span_s, span_o, rel.score, rel.label, cues
+                            doc, prep, st.key, (s, e), span_s, span_o, rel.score, rel.label, cues
                         )
                     )
         for c, s, e, ds, gs in _class_places(prep, classes, owner, sents, sent_of):
@@ -296,7 +300,7 @@ class TransformerRelationExtractor:
             st = Statement.make(drug.id, Predicate.TARGETS, gene.id, action=c.action.value)
             statements.setdefault(st.key, st)
             evidence.append(
-                self._evidence(doc, st.key, (s, e), ds, gs, CLASS_NAME_SCORE, CLASS_NAME_NOTE)
+                self._evidence(doc, prep, st.key, (s, e), ds, gs, CLASS_NAME_SCORE, CLASS_NAME_NOTE)
             )
         names = {e.id: e.name for e in prep.entities}
         return self._most_specific(list(statements.values()), evidence, names)
@@ -304,6 +308,7 @@ class TransformerRelationExtractor:
     def _evidence(
         self,
         doc: Document,
+        prep: _Prepared,
         key: str,
         sentence: tuple[int, int],
         subject: Span,
@@ -333,6 +338,8 @@ class TransformerRelationExtractor:
             negated=bool(cues and cues.negated),
             speculative=bool(cues and cues.speculative),
             note=note,
+            subject_link=prep.links.get(subject, ""),
+            object_link=prep.links.get(object_, ""),
         )
 
     def _most_specific(

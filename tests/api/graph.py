@@ -100,6 +100,7 @@ class GraphBuilder:
         negated: bool = False,
         speculative: bool = False,
         note: str = "",
+        links: tuple[str, str] = ("", ""),
     ) -> Statement:
         self.statements.append(st)
         for doc, sentence in sources:
@@ -123,6 +124,8 @@ class GraphBuilder:
                     negated=negated,
                     speculative=speculative,
                     note=note,
+                    subject_link=links[0],
+                    object_link=links[1],
                 )
             )
         return st
@@ -337,6 +340,7 @@ def build() -> WriteBatch:
             ),
             kind=LABEL,
             note="increased risk of bleeding",
+            links=("exact", "label"),
         )
     for drug in (IBUPROFEN, NAPROXEN):
         g.add(

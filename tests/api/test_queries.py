@@ -156,6 +156,23 @@ def test_edges_carry_actions_directions_and_evidence(gql):
     }
 
 
+def test_evidence_says_how_each_end_was_linked_and_what_a_label_says(gql):
+    body = gql(
+        '{ drug(name: "warfarin") { interactions { edges { node { name } evidence '
+        "{ note subjectLink objectLink } } } } "
+        'gene(symbol: "EGFR") { drugs { edges { evidence(first: 1) { subjectLink objectLink } } } } }'
+    )
+    edges = body["data"]["drug"]["interactions"]["edges"]
+    assert {e["node"]["name"] for e in edges} == {"aspirin", "ibuprofen", "naproxen"}
+    for e in edges:
+        assert e["evidence"] == [
+            {"note": "increased risk of bleeding", "subjectLink": "exact", "objectLink": "label"}
+        ]
+    # evidence that did not record it reads null, not an empty string
+    for e in body["data"]["gene"]["drugs"]["edges"]:
+        assert e["evidence"] == [{"subjectLink": None, "objectLink": None}]
+
+
 def test_drug_pharmacogenomic_modifiers_are_genes_or_variants(gql):
     body = gql(
         '{ drug(name: "trastuzumab") { responseModifiers { edges { direction node { __typename name } } } } '

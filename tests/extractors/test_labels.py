@@ -53,7 +53,9 @@ class DictionaryLinker:
         out = []
         for m in self.pattern.finditer(doc.text):
             ent = self.by_name[m.group(0).lower()]
-            out.append(LinkedMention(Mention(m.start(), m.end(), m.group(0), ent.type), ent, 0.95))
+            out.append(
+                LinkedMention(Mention(m.start(), m.end(), m.group(0), ent.type), ent, 0.95, "exact")
+            )
         return out
 
 
@@ -163,6 +165,9 @@ def test_evidence_keeps_label_provenance_and_spans():
         # each end's span is its own name; only the label's drug may be unnamed (empty)
         for span, cid in ((subj_span, st.subject), (obj_span, st.object)):
             assert span == names[cid] or (span == "" and cid == "MESH:D000077144"), (span, st)
+        # the label's drug comes from its ingredients; the other end is the linker's choice
+        for cid, link in ((st.subject, ev.subject_link), (st.object, ev.object_link)):
+            assert link == ("label" if cid == "MESH:D000077144" else "exact"), (st, link)
     treats = [ev for ev in evidence if by_key[ev.statement_key].predicate is Predicate.TREATS]
     # the indication sentence names the drug: the subject span points at it
     assert all(doc.text[ev.subject_start : ev.subject_end] == "Clopidogrel" for ev in treats)

@@ -191,6 +191,36 @@ def test_loose_and_fuzzy_matches_score_below_exact(linker):
     assert dictionary_only.link(doc, ms)[2].entity is None
 
 
+def test_each_link_records_how_it_was_chosen(linker):
+    text = (
+        "Acute renal failure (ARF) and brest tumor and breast cancers in Tylenol users; "
+        "the BRAF V600E change; EGFR read as a drug; Zorblaxine."
+    )
+    doc = Document("PMID:8", "text", text)
+    ms = [
+        mention("Acute renal failure", text, DIS),
+        mention("ARF", text, DIS),
+        mention("brest tumor", text, DIS),
+        mention("breast cancers", text, DIS),
+        mention("Tylenol", text, D),
+        mention("BRAF", text, G),
+        mention("V600E", text, V),
+        mention("EGFR", text, D),
+        mention("Zorblaxine", text, D),
+    ]
+    assert [lm.how for lm in linker.link(doc, ms)] == [
+        "exact",
+        "long:exact",  # the short form, read through the long form its document defines
+        "fuzzy",
+        "loose",
+        "exact",
+        "exact",
+        "variant",
+        "retyped",
+        "",  # unlinked
+    ]
+
+
 def test_a_fuzzy_match_may_respell_the_text_but_never_add_to_it():
     kb = plain_linker(
         KBRecord("MESH:D012167", DIS, "Retinal Perforations"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -264,7 +265,7 @@ def test_negated_and_speculative_sentences_are_marked_not_dropped(eager_model):
     for e in evidence:
         assert text[e.subject_start : e.subject_end] == "Aspirin"
         assert text[e.object_start : e.object_end] == "COX-2"
-        assert e.extractor == "re-minilm" and e.extractor_version == "eager+s6"
+        assert e.extractor == "re-minilm" and e.extractor_version == "eager+s7"
 
 
 def test_cross_sentence_pairs_get_evidence_spanning_both_sentences(eager_model):
@@ -369,7 +370,7 @@ def test_a_disease_broader_than_another_caused_one_is_dropped(eager_model):
         if s.predicate is Predicate.CAUSES and s.object == "MESH:D008107"
     }
     # the rule is part of the extractor's version, so stored documents are re-extracted
-    assert ex.version == "eager+s6" and ex.tag == "re-minilm@eager+s6"
+    assert ex.version == "eager+s7" and ex.tag == "re-minilm@eager+s7"
 
 
 def test_a_gene_named_as_a_drugs_class_is_its_target_and_nothing_else(eager_model):
@@ -468,3 +469,15 @@ def test_a_chemical_named_in_an_enzyme_or_assay_takes_part_in_no_relation(eager_
     ends = {x for s in statements for x in (s.subject, s.object)}
     assert "MESH:D000077156" in ends  # gefitinib, given, is read
     assert not ends & {"MESH:D014443", "MESH:D013936"}
+
+
+def test_evidence_records_how_each_end_was_linked(eager_model):
+    text = "Acetylsalicylic acid (ASA) did not inhibit COX-2 in these cells."
+    doc = Document("PMID:9", "text", text)
+    asa, cox2 = linked(text, [("ASA", D, "MESH:D001241"), ("COX-2", G, "NCBIGene:5743")])
+    lms = [replace(asa, how="long:exact"), replace(cox2, how="fuzzy")]
+    _, evidence = TransformerRelationExtractor(eager_model).extract(doc, sentences_of(doc), lms)
+    assert evidence
+    for ev in evidence:  # the drug is the subject whatever the predicate
+        assert (text[ev.subject_start : ev.subject_end], ev.subject_link) == ("ASA", "long:exact")
+        assert (text[ev.object_start : ev.object_end], ev.object_link) == ("COX-2", "fuzzy")

@@ -42,6 +42,8 @@ from tests.kg.factories import ABL1, IMATINIB, evidence, targets
             "note": "increases INR",
             "source_kind": SourceKind.LABEL,
         },
+        {"subject_link": "exact", "object_link": "long:fuzzy"},
+        {"object_link": "label"},
     ],
 )
 def test_evidence_row_round_trips_and_omits_defaults(changes):
@@ -56,6 +58,9 @@ def test_evidence_row_round_trips_and_omits_defaults(changes):
         ("speculative", False),
     ):
         assert (name in row) == (getattr(ev, name) != default)
+    # both ends' link methods travel as one list, stored only when one is known
+    links = [ev.subject_link, ev.object_link]
+    assert row.get("links") == (links if any(links) else None)
     assert evidence_from(row) == ev
 
 

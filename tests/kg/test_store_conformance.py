@@ -212,6 +212,7 @@ def test_replace_only_one_extractors_evidence(store):
 def test_evidence_round_trips_every_field(store):
     st = Statement.make(WARFARIN.id, Predicate.INTERACTS_WITH, ASPIRIN.id)
     ev = evidence(st, "SPL:abc@3", kind=SourceKind.LABEL, negated=True, section="34073-7")
+    ev = replace(ev, note="increases bleeding", subject_link="label", object_link="long:fuzzy")
     store.apply(WriteBatch(entities=(WARFARIN, ASPIRIN), statements=(st,), evidence=(ev,)))
     assert store.evidence([st.key]) == {st.key: [ev]}
     assert store.evidence(["nope"]) == {"nope": []}
