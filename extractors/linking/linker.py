@@ -257,7 +257,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "20"  # bump when a rule changes what the same KB links
+    rules_version = "21"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,
@@ -389,7 +389,10 @@ class DictionaryLinker:
             hit = hits[0] if hits else None
             out.append(
                 _Choice(hit.row, round(hit.score, 4), "fuzzy")
-                if hit and hit.score >= threshold and adds_no_word(text, hit.surface)
+                if hit
+                and hit.score >= threshold
+                and adds_no_word(text, hit.surface)
+                and not _bare_head(text, hit.surface)
                 else None
             )
         return out
@@ -869,6 +872,12 @@ class DictionaryLinker:
         # ("ERK" as MAPK1) stays ahead of an old alias that scores alike (EPHB2's "ERK")
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
         return [(self._entity(row), score) for row, score in ranked]
+
+
+def _bare_head(text: str, surface: str) -> bool:
+    """A name that is only a head noun ("Syndrome") the text qualifies ("TRMA syndrome"):
+    a near spelling may not drop the words that say which syndrome, as trimming may not."""
+    return surface in _GENERIC_HEADS and len(tokens(text)) > 1
 
 
 def _suffix_shape(suffix: str) -> str:

@@ -257,6 +257,19 @@ def test_a_fuzzy_match_never_swaps_a_chemical_group():
     assert not adds_no_word("ethyl", "methyl") and adds_no_word("tumours", "tumor")
 
 
+def test_a_fuzzy_match_never_drops_the_words_that_qualify_a_bare_head_noun():
+    kb = plain_linker(KBRecord("MESH:D013577", DIS, "Syndrome")).kb
+    text = "TRMA syndrome; other syndromes"
+    doc = Document("PMID:14", "text", text)
+    ms = [mention(t, text, DIS) for t in ("TRMA syndrome", "syndromes")]
+    linked = DictionaryLinker(kb=kb).link(doc, ms)
+    # "Syndrome" says nothing of which; the word alone is still the heading
+    assert [(lm.entity.id if lm.entity else None, lm.how) for lm in linked] == [
+        (None, ""),
+        ("MESH:D013577", "loose"),
+    ]
+
+
 def test_adds_no_word_checks_each_word_of_the_matched_name():
     assert adds_no_word("brest tumours", "breast tumor")
     assert adds_no_word("haemolytic anaemia", "hemolytic anemia")
