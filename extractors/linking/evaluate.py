@@ -48,6 +48,9 @@ class Counts:
 @dataclass(slots=True)
 class LinkingReport:
     per_type: dict[str, Counts] = field(default_factory=dict)
+    # linked mentions by how they were linked (``LinkedMention.how``): tp when the mention's
+    # concept is one of its document's gold concepts, else fp
+    by_link: dict[str, Counts] = field(default_factory=dict)
     documents: int = 0
     mentions: int = 0
     seconds: float = 0.0
@@ -60,6 +63,10 @@ class LinkingReport:
         return {
             "per_type": {t: c.scores() for t, c in sorted(self.per_type.items())},
             "micro": micro.scores(),
+            "by_link": {
+                how: {"mentions": c.tp + c.fp, "precision": c.scores()["precision"]}
+                for how, c in sorted(self.by_link.items(), key=lambda kv: -kv[1].tp - kv[1].fp)
+            },
             "documents": self.documents,
             "mentions": self.mentions,
             "seconds": round(self.seconds, 2),
@@ -185,7 +192,31 @@ def evaluate(
     )
     report.seconds = seconds
     report.mentions = sum(len(lk) for lk in all_linked)
+    report.by_link = link_precision(docs, all_linked, wanted, namespaces)
     return report, all_linked
+
+
+def link_precision(
+    docs: Sequence[Document],
+    linked: Sequence[Sequence[LinkedMention]],
+    types: Iterable[EntityType],
+    namespaces: Namespaces,
+) -> dict[str, Counts]:
+    """Mention-level precision of each way of linking: how far a ``fuzzy`` or ``trimmed``
+    link can be trusted beside an ``exact`` one (the evidence keeps which it was)."""
+    wanted = set(types)
+    out: dict[str, Counts] = {}
+    for doc, lms in zip(docs, linked, strict=True):
+        gold = gold_concepts(doc, wanted)
+        for lm in lms:
+            if lm.entity is None or lm.mention.type not in wanted:
+                continue
+            counts = out.setdefault(lm.how or "unknown", Counts())
+            if predicted_concepts([lm], wanted, namespaces) <= gold:
+                counts.tp += 1
+            else:
+                counts.fp += 1
+    return out
 
 
 def mention_errors(

@@ -115,6 +115,37 @@ def test_gold_spans_are_linked_as_they_are():
     assert report.as_dict()["micro"]["f1"] == 1.0
 
 
+def test_precision_is_reported_for_each_way_of_linking():
+    kb = KnowledgeBase.from_data(
+        KBData(
+            [
+                KBRecord("MESH:D058186", DIS, "Acute Kidney Injury"),
+                KBRecord("MESH:D001943", DIS, "Breast Neoplasms"),
+                KBRecord("MESH:D006973", DIS, "Hypertension"),
+            ],
+            [
+                (0, RANK_PREFERRED * 10, "acute renal failure"),
+                (1, RANK_PREFERRED * 10, "breast tumor"),
+                (2, RANK_PREFERRED * 10, "Hypertension"),
+            ],
+        )
+    )
+    text = "Acute renal failure (ARF) and brest tumor; hypertension."
+    ms = [
+        Mention(0, 19, "Acute renal failure", DIS, ids=("MESH:D058186",)),
+        Mention(21, 24, "ARF", DIS, ids=("MESH:D058186",)),
+        Mention(30, 41, "brest tumor", DIS, ids=("MESH:D001943",)),
+        Mention(43, 55, "hypertension", DIS, ids=("MESH:D000075222",)),  # gold: another
+    ]
+    doc = Document("PMID:1", "text", text, mentions=tuple(ms))
+    report, _ = evaluate([doc], DictionaryLinker(kb=kb))
+    assert report.as_dict()["by_link"] == {
+        "exact": {"mentions": 2, "precision": 0.5},
+        "fuzzy": {"mentions": 1, "precision": 1.0},
+        "long:exact": {"mentions": 1, "precision": 1.0},
+    }
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(300)  # a lazy-loading deadlock once hung here
 def test_cli_eval_linking_on_gold_mentions(capsys):
