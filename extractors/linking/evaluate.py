@@ -183,31 +183,32 @@ def evaluate(
         all_linked.extend(linked)
     seconds = time.perf_counter() - started
     namespaces = gold_namespaces(docs)
+    golds = [gold_concepts(d, wanted) for d in docs]
     report = score_documents(
         (
-            (d.id, gold_concepts(d, wanted), predicted_concepts(lk, wanted, namespaces))
-            for d, lk in zip(docs, all_linked, strict=True)
+            (d.id, gold, predicted_concepts(lk, wanted, namespaces))
+            for d, gold, lk in zip(docs, golds, all_linked, strict=True)
         ),
         keep_errors=keep_errors,
     )
     report.seconds = seconds
     report.mentions = sum(len(lk) for lk in all_linked)
-    report.by_link = link_precision(docs, all_linked, wanted, namespaces)
+    report.by_link = link_precision(golds, all_linked, wanted, namespaces)
     return report, all_linked
 
 
 def link_precision(
-    docs: Sequence[Document],
+    golds: Sequence[set[Concept]],
     linked: Sequence[Sequence[LinkedMention]],
     types: Iterable[EntityType],
     namespaces: Namespaces,
 ) -> dict[str, Counts]:
-    """Mention-level precision of each way of linking: how far a ``fuzzy`` or ``trimmed``
-    link can be trusted beside an ``exact`` one (the evidence keeps which it was)."""
+    """Mention-level precision of each way of linking, against each document's ``golds``:
+    how far a ``fuzzy`` or ``trimmed`` link can be trusted beside an ``exact`` one (the
+    evidence keeps which it was)."""
     wanted = set(types)
     out: dict[str, Counts] = {}
-    for doc, lms in zip(docs, linked, strict=True):
-        gold = gold_concepts(doc, wanted)
+    for gold, lms in zip(golds, linked, strict=True):
         for lm in lms:
             if lm.entity is None or lm.mention.type not in wanted:
                 continue
