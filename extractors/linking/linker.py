@@ -79,6 +79,18 @@ _GENERIC_HEADS = frozenset(
     {"syndrome", "disease", "disorder", "condition", "problem"}
     | {"syndromes", "diseases", "disorders", "conditions", "problems"}
 )
+# a virus's infection ("HPV infection", "herpes simplex virus infection") is not MeSH's
+# root Infection, nor the "virus infection" an ontology maps to Arbovirus Infections:
+# trimming and near spellings may not drop the virus ("serious infections" may still be
+# read as Infection)
+_ROOT_INFECTION = frozenset({"infection", "infections", "virus infection", "virus infections"})
+_NAMES_A_VIRUS = re.compile(r"virus(?:es)?\b|\b(?:hpv|hbv|hcv|hsv|ebv|cmv|rsv|vzv|hiv)\b", re.I)
+
+
+def _drops_the_virus(text: str, rest: str) -> bool:
+    return norm(rest) in _ROOT_INFECTION and _NAMES_A_VIRUS.search(text) is not None
+
+
 # "CNS depression", "myocardial depression", "ST segment depression": a body system's
 # depressed function, not the mood disorder a fuzzy match or a trimmed "depression" would
 # give. Only exact names link them ("respiratory depression", "bone marrow depression").
@@ -257,7 +269,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "21"  # bump when a rule changes what the same KB links
+    rules_version = "22"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,
@@ -481,7 +493,7 @@ class DictionaryLinker:
         organ = _organ_depression(text, etype)
         for cut in range(1, len(words)):
             rest = " ".join(words[cut:])
-            if len(rest) < 4 or rest.lower() in _GENERIC_HEADS:
+            if len(rest) < 4 or rest.lower() in _GENERIC_HEADS or _drops_the_virus(text, rest):
                 return
             if organ and _BARE_DEPRESSION.search(rest) and not _organ_depression(rest, etype):
                 continue  # "neonatal respiratory depression" may lose "neonatal", not "respiratory"
@@ -875,9 +887,11 @@ class DictionaryLinker:
 
 
 def _bare_head(text: str, surface: str) -> bool:
-    """A name that is only a head noun ("Syndrome") the text qualifies ("TRMA syndrome"):
-    a near spelling may not drop the words that say which syndrome, as trimming may not."""
-    return surface in _GENERIC_HEADS and len(tokens(text)) > 1
+    """A name that is only a head noun ("Syndrome") the text qualifies ("TRMA syndrome"), or
+    the root infection for a virus's ("HPV infection"): a near spelling may not drop the
+    words that say which, as trimming may not."""
+    multiword = len(tokens(text)) > 1
+    return (surface in _GENERIC_HEADS and multiword) or _drops_the_virus(text, surface)
 
 
 def _suffix_shape(suffix: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -81,8 +82,24 @@ _ENTRY_TERMS: Mapping[str, str] = MappingProxyType(
         "tuberculous meningitis": "meningeal tuberculosis",
         "excessive sleepiness": "disorders of excessive somnolence",
         "complex partial seizures": "complex partial epilepsy",
+        "menstrual cramps": "dysmenorrhea",  # NSAID labels' plain word for it
     }
 )
+# the abbreviations by which papers and labels name a virus, spelled as MeSH names its
+# infection or the disease it causes ("HSV infection" is Herpes Simplex, "HPV infection"
+# Papillomavirus Infections); VZV is left out: its infection is chickenpox or shingles
+_VIRUSES: Mapping[str, str] = MappingProxyType(
+    {
+        "hpv": "papillomavirus",
+        "hbv": "hepatitis b virus",
+        "hcv": "hepatitis c virus",
+        "hsv": "herpes simplex virus",
+        "ebv": "epstein-barr virus",
+        "cmv": "cytomegalovirus",
+        "rsv": "respiratory syncytial virus",
+    }
+)
+_VIRUS_INFECTION = re.compile(r"^(.+?)( ?)virus infections?$")
 # phrases read as a shorter one before the word swaps: drug labels' "skin and skin structure
 # infections" are skin infections
 _PHRASES = (("skin and skin structure", "skin"), ("skin structure", "skin"))
@@ -107,6 +124,7 @@ def name_rewrites(text: str) -> list[str]:
             key = f" {key} ".replace(f" {phrase} ", f" {short} ").strip()
             out.append(key)
             break
+    out.extend(_virus_infections(key))
     words = key.split()
     if not words:
         return out
@@ -125,3 +143,17 @@ def name_rewrites(text: str) -> list[str]:
                 w[i], w[j] = x, y
                 out.append(" ".join(w))
     return out
+
+
+def _virus_infections(key: str) -> list[str]:
+    """An infection named by its virus, as MeSH names it: the virus's infections
+    ("Epstein-Barr Virus Infections"), or the disease a virus written apart is named after
+    ("hepatitis B virus infection" is Hepatitis B); a virus's abbreviation is read first
+    ("HSV infection")."""
+    words = [_VIRUSES.get(w, w) for w in key.split()]
+    found = _VIRUS_INFECTION.match(" ".join(words))
+    if found is None:
+        return []
+    virus, apart = found.group(1), found.group(2)
+    out = [f"{virus}{apart}virus infections", f"{virus}virus infections"]
+    return [*out, virus] if apart else out[1:]

@@ -294,6 +294,48 @@ def test_trimming_stops_before_a_bare_head_noun():
     assert [lm.entity.id if lm.entity else None for lm in linked] == [None, "MESH:D012213"]
 
 
+def test_a_virus_infection_is_the_viruss_never_the_root_infection():
+    records = [
+        KBRecord("MESH:D030361", DIS, "Papillomavirus Infections"),
+        KBRecord("MESH:D006509", DIS, "Hepatitis B"),
+        KBRecord("MESH:D006561", DIS, "Herpes Simplex"),
+        KBRecord("MESH:D007239", DIS, "Infection"),
+        KBRecord("MESH:D001102", DIS, "Arbovirus Infections"),
+        KBRecord("MESH:D004412", DIS, "Dysmenorrhea"),
+        KBRecord("MESH:D009120", DIS, "Muscle Cramp"),
+    ]
+    names = [(i, RANK_PREFERRED * S, r.name) for i, r in enumerate(records)]
+    names += [(4, RANK_SYNONYM * S, "virus infection"), (6, RANK_SYNONYM * S, "cramps")]
+    kb = KnowledgeBase.from_data(KBData(records, names, []))
+    said = [
+        "HPV infection",
+        "hepatitis B virus infection",
+        "HSV infections",
+        "VZV infection",
+        "varicella zoster virus infection",
+        "serious infections",
+        "menstrual cramps",
+    ]
+    text = "; ".join(said)
+    doc = Document("PMID:16", "text", text)
+    linked = DictionaryLinker(kb=kb).link(doc, [mention(t, text, DIS) for t in said])
+    assert [(lm.entity.id if lm.entity else None, lm.how) for lm in linked] == [
+        ("MESH:D030361", "rewritten"),
+        ("MESH:D006509", "rewritten"),
+        ("MESH:D006561", "rewritten"),
+        (None, ""),  # the root Infection says nothing of which virus
+        (None, ""),  # nor does the "virus infection" an ontology calls Arbovirus Infections
+        ("MESH:D007239", "trimmed"),  # a severity is no cause: trimming may drop it
+        ("MESH:D004412", "rewritten"),  # not the leg's cramps
+    ]
+    assert name_rewrites("hepatitis C virus infection")[:3] == [
+        "hepatitis c virus infections",
+        "hepatitis cvirus infections",
+        "hepatitis c",
+    ]
+    assert name_rewrites("CMV infection")[0] == "cytomegalovirus infections"
+
+
 def test_a_body_systems_depression_is_not_the_mood_disorder():
     records = [
         KBRecord("MESH:D003866", DIS, "Depressive Disorder"),
