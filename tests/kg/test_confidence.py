@@ -27,7 +27,15 @@ def test_an_end_linked_by_a_near_spelling_or_dropped_words_weighs_less():
     assert evidence_weight(replace(exact, subject_link="", object_link="")) == pytest.approx(lit)
     for how in ("long:exact", "label", "variant", "gene-tail", "retyped", "elided:exact"):
         assert link_factor(how) == 1.0
-    assert all(0.0 < f < 1.0 for f in LINK_FACTOR.values())
+    assert all(0.0 < f <= 1.0 for f in LINK_FACTOR.values())
+
+
+def test_a_long_forms_near_spelling_is_weighed_by_its_own_precision():
+    # an abbreviation's long form is written in full: matched fuzzily, it was right as
+    # often as an exact name on dev; other prefixes read as their last step
+    assert link_factor("long:fuzzy") == 1.0 > link_factor("fuzzy")
+    assert link_factor("fuzzy") > link_factor("long:trimmed") == link_factor("trimmed")
+    assert link_factor("long:loose") > link_factor("elided:loose") == link_factor("loose")
 
 
 def test_a_document_counts_once_by_its_best_evidence_and_documents_add_up():
