@@ -129,8 +129,14 @@ _TOXIC = re.compile(
     r"\b(toxicit\w*|adverse|side effect\w*|hypersensitivit\w*|myopathy|bleeding)\b", re.I
 )
 _DOSE = re.compile(r"\b(dose|dosage|dosing)s?\b", re.I)
+# how much drug the body keeps, as labels' pharmacogenomics sections say it: "systemic levels
+# 3- to 7-fold higher", "reduced enzyme activity" (a poor metaboliser's exposure, which the
+# default, sensitivity, would have read as a reason to give the drug)
 _METAB = re.compile(
-    r"\b(metaboli\w*|clearance|exposure|plasma concentration\w*|pharmacokinetic\w*)\b", re.I
+    r"\b(metaboli\w*|clearance|exposure|pharmacokinetic\w*|bioavailability|half-li(fe|ves)|"
+    r"auc|cmax|(enzyme|enzymatic) activity|"
+    r"(plasma|serum|blood|systemic) (levels?|concentrations?))\b",
+    re.I,
 )
 _RESIST = re.compile(
     r"\b(resistan\w*|refractory|non-?respon\w*|poor(er)? response|"
