@@ -476,7 +476,7 @@ class LabelRelationExtractor:
     """
 
     name = "label-rules"
-    version = "18"  # bump when a rule changes what a label states
+    version = "19"  # bump when a rule changes what a label states
 
     def __init__(self, linker_lookup: LinkerLookup, *, min_subject_score: float = 0.9) -> None:
         self._resolve = _resolver(linker_lookup, min_subject_score)

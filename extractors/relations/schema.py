@@ -141,6 +141,8 @@ _METAB = re.compile(
 _RESIST = re.compile(
     r"\b(resistan\w*|refractory|non-?respon\w*|poor(er)? response|"
     r"(low(er)?|reduced|decreased|diminished) (response|sensitivity|efficacy|benefit)\w*|"
+    # a label's "diminished antiplatelet effect" in poor metabolisers of a prodrug
+    r"(reduced|decreased|diminished|attenuated|impaired) (?!side\b)([a-z]+ )?effect(s|iveness)?|"
     r"less sensitive|insensitiv\w*|ineffective|not sensitive|lack of (response|benefit|efficacy)|"
     r"no (response|benefit))\b",
     re.I,
