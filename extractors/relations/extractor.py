@@ -425,12 +425,25 @@ def _sentence_lookup(sents: list[tuple[int, int]]):
 
 
 def _name_parts(doc: Document, prep: _Prepared) -> frozenset[int]:
-    """Spans of a chemical named as part of an enzyme's or an assay's name."""
+    """Spans of a chemical named as part of an enzyme's or an assay's name: followed by
+    "kinase" or "phosphorylation", or inside a gene's mention ("glutathione" of
+    "glutathione S-transferase P1", which BC5CDR tags as a chemical and the gene tagger
+    as part of the gene)."""
+    genes = [sp for sp in prep.spans if sp.type is EntityType.GENE]
     return frozenset(
         i
         for i, sp in enumerate(prep.spans)
-        if sp.type is EntityType.DRUG and _PART_OF_A_NAME.match(doc.text, sp.end)
+        if sp.type is EntityType.DRUG
+        and (
+            _PART_OF_A_NAME.match(doc.text, sp.end)
+            or any(_within(sp, g) for g in genes)
+        )
     )
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    nested = outer.start <= inner.start and inner.end <= outer.end
+    return nested and (inner.start, inner.end) != (outer.start, outer.end)
 
 
 def _places(

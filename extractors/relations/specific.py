@@ -24,7 +24,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 
-RULES_VERSION = "s9"  # the extractor's rules here and in classnames: a change re-extracts
+RULES_VERSION = "s10"  # the extractor's rules here and in classnames: a change re-extracts
 
 
 def broader_pairs(

@@ -278,7 +278,7 @@ def test_negated_and_speculative_sentences_are_marked_not_dropped(eager_model):
     for e in evidence:
         assert text[e.subject_start : e.subject_end] == "Aspirin"
         assert text[e.object_start : e.object_end] == "COX-2"
-        assert e.extractor == "re-minilm" and e.extractor_version == "eager+s9"
+        assert e.extractor == "re-minilm" and e.extractor_version == "eager+s10"
 
 
 def test_cross_sentence_pairs_get_evidence_spanning_both_sentences(eager_model):
@@ -383,7 +383,7 @@ def test_a_disease_broader_than_another_caused_one_is_dropped(eager_model):
         if s.predicate is Predicate.CAUSES and s.object == "MESH:D008107"
     }
     # the rule is part of the extractor's version, so stored documents are re-extracted
-    assert ex.version == "eager+s9" and ex.tag == "re-minilm@eager+s9"
+    assert ex.version == "eager+s10" and ex.tag == "re-minilm@eager+s10"
 
 
 def test_a_gene_named_as_a_drugs_class_is_its_target_and_nothing_else(eager_model):
@@ -482,6 +482,34 @@ def test_a_chemical_named_in_an_enzyme_or_assay_takes_part_in_no_relation(eager_
     ends = {x for s in statements for x in (s.subject, s.object)}
     assert "MESH:D000077156" in ends  # gefitinib, given, is read
     assert not ends & {"MESH:D014443", "MESH:D013936"}
+
+
+def test_a_chemical_inside_a_genes_name_takes_part_in_no_relation(eager_model):
+    """BC5CDR tags "glutathione" of "glutathione S-transferase P1" a chemical, the gene
+    tagger the whole name a gene: the chemical is a word of the gene's name, not a drug
+    that acts on it."""
+    ex = TransformerRelationExtractor(eager_model)
+    text = "Hypermethylation of glutathione S-transferase P1 was found with cisplatin resistance."
+    doc = Document("PMID:15", "text", text)
+    lms = linked(
+        text,
+        [
+            ("glutathione S-transferase P1", G, "NCBIGene:2950"),
+            ("cisplatin", D, "MESH:D002945"),
+        ],
+    )
+    start = text.index("glutathione")
+    lms.append(
+        LinkedMention(
+            Mention(start, start + len("glutathione"), "glutathione", D),
+            Entity("MESH:D005978", D, "Glutathione"),
+            1.0,
+        )
+    )
+    statements, _ = ex.extract(doc, sentences_of(doc), lms)
+    ends = {x for s in statements for x in (s.subject, s.object)}
+    assert "MESH:D002945" in ends  # cisplatin, named apart, is read
+    assert "MESH:D005978" not in ends
 
 
 def test_evidence_records_how_each_end_was_linked(eager_model):
