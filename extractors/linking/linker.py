@@ -269,7 +269,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "22"  # bump when a rule changes what the same KB links
+    rules_version = "23"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,
@@ -912,8 +912,8 @@ def _family(symbol: str) -> str:
 
 
 def _names_nothing_here(m: Mention, doc: Document, acmg_codes: bool) -> bool:
-    """Words the document's context shows to name no entity: HIV's own genes in a text
-    about HIV ("PR", "RT"), ACMG criteria codes where the text classifies variants by them
+    """Words the document's context shows to name no entity: a virus's own genes in a text
+    about the virus (HIV's "PR" and "RT", EBV's "LMP1"), ACMG criteria codes where the text classifies variants by them
     (``acmg_codes``), a guideline's capital "NO" before "action", and the "RT" of "RT-PCR"
     (reverse transcription, a method; POMT1's alias)."""
     if m.type is EntityType.GENE and (

@@ -58,8 +58,32 @@ HIV_GENES = frozenset(
         "integrase", "capsid",
     }
 )  # fmt: skip
+# and so for the other viruses of cancer and hepatitis papers: EBV's "LMP1" is PDLIM7's
+# alias and "LMP2" PSMB9's, HPV's "E2" and "L1" are DBT's and CYRIB's, HCV's "NS3" KRAS's
+VIRAL_GENES = (
+    (_HIV, HIV_GENES),
+    (
+        re.compile(r"\b(?:EBV|Epstein[\s-]+Barr)\b", re.IGNORECASE),
+        frozenset(
+            {
+                "lmp1", "lmp-1", "lmp2", "lmp-2", "lmp2a", "lmp2b", "ebna1", "ebna-1",
+                "ebna2", "ebna-2", "ebna3", "bzlf1", "brlf1", "barf1",
+            }
+        ),
+    ),
+    (
+        re.compile(r"\b(?:HPV(?:-?\d+)?|papilloma\s*virus(?:es)?)\b", re.IGNORECASE),
+        frozenset({"e1", "e2", "e4", "e5", "e6", "e7", "l1", "l2"}),
+    ),
+    (
+        re.compile(r"\b(?:HCV|hepatitis\s+C)\b", re.IGNORECASE),
+        frozenset({"ns2", "ns3", "ns4a", "ns4b", "ns5a", "ns5b", "ns3/4a", "e1", "e2"}),
+    ),
+    (re.compile(r"\b(?:HBV|hepatitis\s+B)\b", re.IGNORECASE), frozenset({"hbx", "x protein"})),
+)  # fmt: skip
 
 
 def viral_gene(doc: Document, name: str) -> bool:
-    """Whether ``name`` is one of HIV's genes in a document that names HIV."""
-    return name.strip().lower() in HIV_GENES and _HIV.search(doc.text) is not None
+    """Whether ``name`` is one of a virus's genes in a document that names the virus."""
+    key = name.strip().lower()
+    return any(key in genes and virus.search(doc.text) for virus, genes in VIRAL_GENES)

@@ -1081,3 +1081,23 @@ def test_hivs_genes_are_the_virus_where_the_text_names_hiv():
         "PR": "NCBIGene:5241",
         "RT": "NCBIGene:10585",
     }
+
+
+def test_other_viruses_genes_are_the_virus_where_the_text_names_it():
+    kb = gene_kb(
+        ("NCBIGene:9260", "PDLIM7", [(RANK_ALIAS, "LMP1")]),
+        ("NCBIGene:1629", "DBT", [(RANK_ALIAS, "E2")]),
+        ("NCBIGene:3845", "KRAS", [(RANK_ALIAS, "NS3")]),
+    )
+    lk = DictionaryLinker(kb=kb, config=LinkerConfig(fuzzy=False))
+
+    def link(text: str, name: str) -> str | None:
+        doc = Document("PMID:11", "pubmed", text)
+        (lm,) = lk.link(doc, [mention(name, text, G)])
+        return lm.entity.id if lm.entity else None
+
+    assert link("LMP1, an EBV primary oncogene, drives metastasis of NPC.", "LMP1") is None
+    assert link("HPV16 E2 represses the E6 promoter.", "E2") is None
+    assert link("NS3 protease inhibitors for hepatitis C.", "NS3") is None
+    # without its virus the alias is the human gene's
+    assert link("LMP1 was expressed in the tumours.", "LMP1") == "NCBIGene:9260"
