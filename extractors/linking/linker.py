@@ -269,7 +269,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "23"  # bump when a rule changes what the same KB links
+    rules_version = "24"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,
@@ -911,14 +911,29 @@ def _family(symbol: str) -> str:
     return m.group(0) if m else symbol
 
 
+# "advanced disease", "stage III disease": a stage or severity of the disease the document
+# is about, which its own name says; a corpus that linked one such phrase in context (BC5CDR
+# dev: "advanced disease" as a circadian rhythm sleep disorder) names nothing elsewhere.
+# MeSH's own Acute Disease and Chronic Disease still link.
+_STAGE_OF_A_DISEASE = re.compile(
+    r"(?:(?:advanced|early|late|end|severe|mild|moderate|active|progressive|residual|"
+    r"recurrent|stable|overt|established|underlying|stage\s+[0-9ivx]+[a-c]?|"
+    r"grade\s+[0-9ivx]+)[\s-]+)+(?:disease|illness|condition)s?",
+    re.IGNORECASE,
+)
+
+
 def _names_nothing_here(m: Mention, doc: Document, acmg_codes: bool) -> bool:
     """Words the document's context shows to name no entity: a virus's own genes in a text
     about the virus (HIV's "PR" and "RT", EBV's "LMP1"), ACMG criteria codes where the text classifies variants by them
-    (``acmg_codes``), a guideline's capital "NO" before "action", and the "RT" of "RT-PCR"
+    (``acmg_codes``), a stage of the document's disease ("advanced disease"), a guideline's
+    capital "NO" before "action", and the "RT" of "RT-PCR"
     (reverse transcription, a method; POMT1's alias)."""
     if m.type is EntityType.GENE and (
         viral_gene(doc, m.text) or (acmg_codes and _ACMG_CODE.fullmatch(m.text) is not None)
     ):
+        return True
+    if m.type is EntityType.DISEASE and _STAGE_OF_A_DISEASE.fullmatch(m.text.strip()):
         return True
     if m.text == "NO":
         return _EMPHATIC_NO_NEXT.match(doc.text, m.end) is not None

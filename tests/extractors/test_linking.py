@@ -1083,6 +1083,27 @@ def test_hivs_genes_are_the_virus_where_the_text_names_hiv():
     }
 
 
+def test_a_stage_of_the_documents_disease_names_no_disease():
+    records = [
+        KBRecord("MESH:D020178", DIS, "Sleep Disorders, Circadian Rhythm"),
+        KBRecord("MESH:D009369", DIS, "Neoplasms"),
+        KBRecord("MESH:D002908", DIS, "Chronic Disease"),
+    ]
+    names = [(i, RANK_PREFERRED * S, r.name) for i, r in enumerate(records)]
+    # what BC5CDR dev linked in one abstract, and an oncology paper's stage
+    names += [(0, RANK_CORPUS * S, "advanced disease"), (1, RANK_CORPUS * S, "stage III disease")]
+    kb = KnowledgeBase.from_data(KBData(records, names, []))
+    said = ["advanced disease", "stage III disease", "chronic disease"]
+    text = "HIV-1 subjects with " + "; ".join(said)
+    doc = Document("PMID:17", "pubmed", text)
+    linked = DictionaryLinker(kb=kb).link(doc, [mention(t, text, DIS) for t in said])
+    assert [lm.entity.id if lm.entity else None for lm in linked] == [
+        None,
+        None,
+        "MESH:D002908",  # MeSH's own heading
+    ]
+
+
 def test_other_viruses_genes_are_the_virus_where_the_text_names_it():
     kb = gene_kb(
         ("NCBIGene:9260", "PDLIM7", [(RANK_ALIAS, "LMP1")]),
