@@ -269,7 +269,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "24"  # bump when a rule changes what the same KB links
+    rules_version = "25"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,
@@ -817,6 +817,11 @@ class DictionaryLinker:
         if not any(lm.mention.type is EntityType.VARIANT for lm in linked):
             return linked
         genes = [lm for lm in linked if lm.entity is not None and lm.entity.type is EntityType.GENE]
+        unnamed = [
+            lm.mention.start
+            for lm in linked
+            if lm.entity is None and lm.mention.type is EntityType.GENE
+        ]
         breaks = [m.start() for m in _SENTENCE_BREAK.finditer(doc.text)]
         out = []
         for lm in linked:
@@ -825,7 +830,7 @@ class DictionaryLinker:
                 out.append(lm)
                 continue
             entity = self._variants.resolve(
-                m.text, _nearest_gene(m, genes, breaks), self._gene_symbol
+                m.text, _nearest_gene(m, genes, breaks, unnamed), self._gene_symbol
             )
             if entity is None:
                 out.append(LinkedMention(dataclasses.replace(m, ids=()), None, 0.0))
@@ -1064,9 +1069,14 @@ def _trailing_word(text: str, pos: int) -> str | None:
 
 
 def _nearest_gene(
-    m: Mention, genes: Sequence[LinkedMention], breaks: Sequence[int]
+    m: Mention,
+    genes: Sequence[LinkedMention],
+    breaks: Sequence[int],
+    unnamed: Sequence[int] = (),
 ) -> Entity | None:
-    """The closest gene mention in the same sentence, else the document's only gene."""
+    """The closest gene mention in the same sentence, else the document's only gene, unless
+    the sentence names a gene the KB does not know (``unnamed``, their starts): "RNase H
+    mutations Q509L and Q547K" of HIV are not mutations of the CD4 counted elsewhere."""
     if not genes:
         return None
 
@@ -1078,6 +1088,8 @@ def _nearest_gene(
     if same:
         g = min(same, key=lambda g: min(abs(g.mention.end - m.start), abs(m.end - g.mention.start)))
         return g.entity
+    if any(sentence(start) == here for start in unnamed):
+        return None
     ids = Counter(g.entity.id for g in genes if g.entity is not None)
     if len(ids) == 1:
         return genes[0].entity

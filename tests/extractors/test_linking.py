@@ -738,6 +738,24 @@ def test_variants_get_gene_anchored_ids(linker):
     assert linker.link(lonely, [Mention(0, 4, "G12D", V)])[0].entity is None
 
 
+
+def test_a_variant_beside_a_gene_the_kb_lacks_takes_no_other_gene():
+    text = "CD4 counts were low. RNase H mutations Q509L and Q547K were found."
+    doc = Document("PMID:8", "text", text)
+    ms = [mention("CD4", text, G), mention("RNase H mutations", text, G), mention("Q509L", text, V)]
+    tiny = KnowledgeBase.from_data(
+        KBData([KBRecord("NCBIGene:920", G, "CD4")], [(0, RANK_PREFERRED * S, "CD4")], [])
+    )
+    linked = DictionaryLinker(kb=tiny, config=LinkerConfig(fuzzy=False)).link(doc, ms)
+    # HIV's RNase H is no gene of the KB: its mutation is not the document's CD4's
+    assert [lm.entity.id if lm.entity else None for lm in linked] == ["NCBIGene:920", None, None]
+    alone = "CD4 counts were low. Q509L was found."
+    (_, q509l) = DictionaryLinker(kb=tiny, config=LinkerConfig(fuzzy=False)).link(
+        Document("PMID:8", "text", alone), [mention("CD4", alone, G), mention("Q509L", alone, V)]
+    )
+    assert q509l.entity.id == "VAR:CD4:p.Q509L"  # the document's only gene, as before
+
+
 @pytest.mark.parametrize(
     ("text", "expected", "gene_ids"),
     [
