@@ -32,7 +32,7 @@ import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -269,7 +269,7 @@ class DictionaryLinker:
     """The ``Linker`` (extractors/base.py). Loads its KB and indexes once, on first use."""
 
     name = "medkg-linker"
-    rules_version = "25"  # bump when a rule changes what the same KB links
+    rules_version = "26"  # bump when a rule changes what the same KB links
 
     def __init__(
         self,
@@ -817,12 +817,14 @@ class DictionaryLinker:
         if not any(lm.mention.type is EntityType.VARIANT for lm in linked):
             return linked
         genes = [lm for lm in linked if lm.entity is not None and lm.entity.type is EntityType.GENE]
-        unnamed = [
-            lm.mention.start
-            for lm in linked
-            if lm.entity is None and lm.mention.type is EntityType.GENE
-        ]
         breaks = [m.start() for m in _SENTENCE_BREAK.finditer(doc.text)]
+        # a change in a sentence about a virus's gene and no human gene is the virus's: the
+        # document's only human gene (CD4 of "CD4+ T-cell counts") is not its own
+        viral = {
+            _sentence_of(lm.mention.start, breaks)
+            for lm in linked
+            if lm.mention.type is EntityType.GENE and viral_gene(doc, lm.mention.text)
+        }
         out = []
         for lm in linked:
             m = lm.mention
@@ -830,7 +832,7 @@ class DictionaryLinker:
                 out.append(lm)
                 continue
             entity = self._variants.resolve(
-                m.text, _nearest_gene(m, genes, breaks, unnamed), self._gene_symbol
+                m.text, _nearest_gene(m, genes, breaks, viral), self._gene_symbol
             )
             if entity is None:
                 out.append(LinkedMention(dataclasses.replace(m, ids=()), None, 0.0))
@@ -1068,27 +1070,27 @@ def _trailing_word(text: str, pos: int) -> str | None:
     return text[j:pos] if j < pos else None
 
 
+def _sentence_of(pos: int, breaks: Sequence[int]) -> int:
+    return sum(1 for b in breaks if b < pos)
+
+
 def _nearest_gene(
     m: Mention,
     genes: Sequence[LinkedMention],
     breaks: Sequence[int],
-    unnamed: Sequence[int] = (),
+    viral: Collection[int] = (),
 ) -> Entity | None:
     """The closest gene mention in the same sentence, else the document's only gene, unless
-    the sentence names a gene the KB does not know (``unnamed``, their starts): "RNase H
-    mutations Q509L and Q547K" of HIV are not mutations of the CD4 counted elsewhere."""
+    the sentence names a virus's gene (``viral``, sentence numbers): HIV's "RNase H
+    mutations Q509L and Q547K" are not mutations of the CD4 counted elsewhere."""
     if not genes:
         return None
-
-    def sentence(pos: int) -> int:
-        return sum(1 for b in breaks if b < pos)
-
-    here = sentence(m.start)
-    same = [g for g in genes if sentence(g.mention.start) == here]
+    here = _sentence_of(m.start, breaks)
+    same = [g for g in genes if _sentence_of(g.mention.start, breaks) == here]
     if same:
         g = min(same, key=lambda g: min(abs(g.mention.end - m.start), abs(m.end - g.mention.start)))
         return g.entity
-    if any(sentence(start) == here for start in unnamed):
+    if here in viral:
         return None
     ids = Counter(g.entity.id for g in genes if g.entity is not None)
     if len(ids) == 1:

@@ -55,7 +55,7 @@ HIV_GENES = frozenset(
     {
         "pol", "gag", "env", "nef", "tat", "rev", "vif", "vpr", "vpu", "rt", "pr", "in",
         "gp120", "gp41", "gp160", "p24", "p17", "reverse transcriptase", "protease",
-        "integrase", "capsid",
+        "integrase", "capsid", "rnase h", "rnase h domain",
     }
 )  # fmt: skip
 # and so for the other viruses of cancer and hepatitis papers: EBV's "LMP1" is PDLIM7's
@@ -83,7 +83,11 @@ VIRAL_GENES = (
 )  # fmt: skip
 
 
+# words after a gene's name that name its state or part ("RNase H mutations", "pol gene")
+_TAIL = re.compile(r"(?:[\s-]+(?:mutations?|mutants?|genes?|domains?|regions?|sequences?))+$")
+
+
 def viral_gene(doc: Document, name: str) -> bool:
     """Whether ``name`` is one of a virus's genes in a document that names the virus."""
-    key = name.strip().lower()
+    key = _TAIL.sub("", name.strip().lower())
     return any(key in genes and virus.search(doc.text) for virus, genes in VIRAL_GENES)

@@ -739,21 +739,24 @@ def test_variants_get_gene_anchored_ids(linker):
 
 
 
-def test_a_variant_beside_a_gene_the_kb_lacks_takes_no_other_gene():
-    text = "CD4 counts were low. RNase H mutations Q509L and Q547K were found."
-    doc = Document("PMID:8", "text", text)
-    ms = [mention("CD4", text, G), mention("RNase H mutations", text, G), mention("Q509L", text, V)]
+def test_a_variant_in_a_paper_on_a_viruss_genes_takes_no_human_gene_from_elsewhere():
     tiny = KnowledgeBase.from_data(
         KBData([KBRecord("NCBIGene:920", G, "CD4")], [(0, RANK_PREFERRED * S, "CD4")], [])
     )
-    linked = DictionaryLinker(kb=tiny, config=LinkerConfig(fuzzy=False)).link(doc, ms)
-    # HIV's RNase H is no gene of the KB: its mutation is not the document's CD4's
-    assert [lm.entity.id if lm.entity else None for lm in linked] == ["NCBIGene:920", None, None]
-    alone = "CD4 counts were low. Q509L was found."
-    (_, q509l) = DictionaryLinker(kb=tiny, config=LinkerConfig(fuzzy=False)).link(
-        Document("PMID:8", "text", alone), [mention("CD4", alone, G), mention("Q509L", alone, V)]
-    )
-    assert q509l.entity.id == "VAR:CD4:p.Q509L"  # the document's only gene, as before
+    lk = DictionaryLinker(kb=tiny, config=LinkerConfig(fuzzy=False))
+
+    def q509l(text: str, genes: Sequence[str]) -> str | None:
+        ms = [mention(t, text, G) for t in genes] + [mention("Q509L", text, V)]
+        lm = lk.link(Document("PMID:8", "pubmed", text), ms)[-1]
+        return lm.entity.id if lm.entity else None
+
+    hiv = "HIV-1 PR was read in subjects with low CD4 counts. RNase H mutations Q509L were seen."
+    # HIV's RNase H is the virus's gene, no KB gene: its change is not the document's CD4's
+    assert q509l(hiv, ["PR", "CD4", "RNase H mutations"]) is None
+    # elsewhere, even in that paper, the document's only gene still anchors a change
+    # written alone
+    assert q509l("CD4 counts were low. Q509L was found.", ["CD4"]) == "VAR:CD4:p.Q509L"
+    assert q509l(hiv.replace("RNase H mutations", "Mutations"), ["PR", "CD4"]) == "VAR:CD4:p.Q509L"
 
 
 @pytest.mark.parametrize(
