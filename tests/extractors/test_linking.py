@@ -89,6 +89,13 @@ def plain_linker(*records: KBRecord) -> DictionaryLinker:
     return DictionaryLinker(kb=kb, config=LinkerConfig(fuzzy=False))
 
 
+def named_kb(records: Sequence[KBRecord], *names: tuple[int, str]) -> KnowledgeBase:
+    """Records known by their own names, plus corpus readings (record index, name)."""
+    ranked = [(i, RANK_PREFERRED * S, r.name) for i, r in enumerate(records)]
+    ranked += [(i, RANK_CORPUS * S, n) for i, n in names]
+    return KnowledgeBase.from_data(KBData(list(records), ranked, []))
+
+
 def gene_kb(*genes: tuple[str, str, Sequence[tuple[int, str]]]) -> KnowledgeBase:
     """Genes as (id, approved symbol, [(rank, another name), ...]), each symbol its gene's
     preferred name; rows and names keep the order given (a tie goes to the first)."""
@@ -304,9 +311,7 @@ def test_a_virus_infection_is_the_viruss_never_the_root_infection():
         KBRecord("MESH:D004412", DIS, "Dysmenorrhea"),
         KBRecord("MESH:D009120", DIS, "Muscle Cramp"),
     ]
-    names = [(i, RANK_PREFERRED * S, r.name) for i, r in enumerate(records)]
-    names += [(4, RANK_SYNONYM * S, "virus infection"), (6, RANK_SYNONYM * S, "cramps")]
-    kb = KnowledgeBase.from_data(KBData(records, names, []))
+    kb = named_kb(records, (4, "virus infection"), (6, "cramps"))
     said = [
         "HPV infection",
         "hepatitis B virus infection",
@@ -740,10 +745,8 @@ def test_variants_get_gene_anchored_ids(linker):
 
 
 def test_a_variant_in_a_paper_on_a_viruss_genes_takes_no_human_gene_from_elsewhere():
-    tiny = KnowledgeBase.from_data(
-        KBData([KBRecord("NCBIGene:920", G, "CD4")], [(0, RANK_PREFERRED * S, "CD4")], [])
-    )
-    lk = DictionaryLinker(kb=tiny, config=LinkerConfig(fuzzy=False))
+    kb = named_kb([KBRecord("NCBIGene:920", G, "CD4")])
+    lk = DictionaryLinker(kb=kb, config=LinkerConfig(fuzzy=False))
 
     def q509l(text: str, genes: Sequence[str]) -> str | None:
         ms = [mention(t, text, G) for t in genes] + [mention("Q509L", text, V)]
@@ -1110,10 +1113,8 @@ def test_a_stage_of_the_documents_disease_names_no_disease():
         KBRecord("MESH:D009369", DIS, "Neoplasms"),
         KBRecord("MESH:D002908", DIS, "Chronic Disease"),
     ]
-    names = [(i, RANK_PREFERRED * S, r.name) for i, r in enumerate(records)]
     # what BC5CDR dev linked in one abstract, and an oncology paper's stage
-    names += [(0, RANK_CORPUS * S, "advanced disease"), (1, RANK_CORPUS * S, "stage III disease")]
-    kb = KnowledgeBase.from_data(KBData(records, names, []))
+    kb = named_kb(records, (0, "advanced disease"), (1, "stage III disease"))
     said = ["advanced disease", "stage III disease", "chronic disease"]
     text = "HIV-1 subjects with " + "; ".join(said)
     doc = Document("PMID:17", "pubmed", text)
