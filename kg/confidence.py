@@ -33,9 +33,9 @@ SPECULATIVE_FACTOR = 0.5
 # rewritten 0.87, fuzzy 0.72, loose 0.72, trimmed 0.59. Each factor is its precision over
 # exact's; a way not listed (exact, an abbreviation's long form, the label's own drug, a
 # variant on its gene ...) counts in full. A way is looked up whole, then by its last step
-# ("elided:fuzzy" is fuzzy): an abbreviation's long form matched by a near spelling was
-# right as often as an exact name (long:fuzzy 55 of 59, 0.93; long:loose 34 of 39, 0.87),
-# since a long form that defines an abbreviation is written in full.
+# ("elided:fuzzy" is fuzzy). An abbreviation's long form is written in full: matched by a
+# near spelling it was right as often as an exact name (long:fuzzy 55 of 59, 0.93), and
+# loosely more often than a loose match (long:loose 34 of 39, 0.87).
 LINK_FACTOR = {
     "rewritten": 0.93,
     "fuzzy": 0.77,

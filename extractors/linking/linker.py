@@ -932,10 +932,10 @@ _STAGE_OF_A_DISEASE = re.compile(
 
 def _names_nothing_here(m: Mention, doc: Document, acmg_codes: bool) -> bool:
     """Words the document's context shows to name no entity: a virus's own genes in a text
-    about the virus (HIV's "PR" and "RT", EBV's "LMP1"), ACMG criteria codes where the text classifies variants by them
-    (``acmg_codes``), a stage of the document's disease ("advanced disease"), a guideline's
-    capital "NO" before "action", and the "RT" of "RT-PCR"
-    (reverse transcription, a method; POMT1's alias)."""
+    about the virus (HIV's "PR" and "RT", EBV's "LMP1"), ACMG criteria codes where the text
+    classifies variants by them (``acmg_codes``), a stage of the document's disease
+    ("advanced disease"), a guideline's capital "NO" before "action", and the "RT" of
+    "RT-PCR" (reverse transcription, a method; POMT1's alias)."""
     if m.type is EntityType.GENE and (
         viral_gene(doc, m.text) or (acmg_codes and _ACMG_CODE.fullmatch(m.text) is not None)
     ):
