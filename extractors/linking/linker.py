@@ -27,6 +27,7 @@ under the threshold: ``entity`` None, never a made-up id. Variants get canonical
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import logging
 import re
@@ -1071,7 +1072,8 @@ def _trailing_word(text: str, pos: int) -> str | None:
 
 
 def _sentence_of(pos: int, breaks: Sequence[int]) -> int:
-    return sum(1 for b in breaks if b < pos)
+    """How many sentence breaks (ascending offsets) come before ``pos``."""
+    return bisect.bisect_left(breaks, pos)
 
 
 def _nearest_gene(

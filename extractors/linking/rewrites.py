@@ -155,5 +155,5 @@ def _virus_infections(key: str) -> list[str]:
     if found is None:
         return []
     virus, apart = found.group(1), found.group(2)
-    out = [f"{virus}{apart}virus infections", f"{virus}virus infections"]
-    return [*out, virus] if apart else out[1:]
+    joined = f"{virus}virus infections"
+    return [f"{virus} virus infections", joined, virus] if apart else [joined]
